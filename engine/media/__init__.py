@@ -1,0 +1,1 @@
+"""Reading and writing images and videos (PyAV, Pillow): atomic writes, clear input errors."""

@@ -1,0 +1,189 @@
+"""Finds the models on this machine and keeps (at most) one of them loaded.
+
+Where models come from, in order:
+1. the bundled folders under `resources/models/*` (next to the package, or inside a
+   PyInstaller bundle via `sys._MEIPASS`);
+2. every `--model-dir` / `KINORA_MODEL_DIRS` entry: a model folder itself, or a folder of
+   model folders;
+3. a job's `model` field given as a path to a folder (probed on demand).
+
+Each folder is shown to the adapter modules in `engine.adapters.ADAPTER_MODULES` (plus any
+extra modules, see below); the first `probe(folder)` that returns a `ModelInfo` wins.
+
+Extension point: `KINORA_EXTRA_ADAPTERS=pkg.module,other.module` (or the engine flag
+`--adapter-module`) appends adapter modules after the built-in ones. Tests use it to plug a
+tiny fake model into the real engine process; a third-party family can use it the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from engine import devices
+from engine.adapters import ADAPTER_MODULES
+from engine.adapters.base import VideoModel
+from engine.errors import EngineError
+from engine.protocol import ErrorKind, ModelInfo
+
+log = logging.getLogger(__name__)
+
+EXTRA_ADAPTERS_ENV = "KINORA_EXTRA_ADAPTERS"
+
+
+@dataclass
+class ModelEntry:
+    """A model found on disk: what it is, where, and which adapter module knows it."""
+
+    info: ModelInfo
+    folder: Path
+    adapter: ModuleType
+
+
+def bundled_models_dir() -> Path:
+    """`resources/models` next to the package, or inside a PyInstaller bundle."""
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    if bundle_root:
+        return Path(bundle_root) / "resources" / "models"
+    return Path(__file__).resolve().parent.parent / "resources" / "models"
+
+
+def extra_adapter_modules() -> list[str]:
+    """Adapter modules named in KINORA_EXTRA_ADAPTERS (comma-separated)."""
+    raw = os.environ.get(EXTRA_ADAPTERS_ENV, "")
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+class Registry:
+    """The models this engine can run, and the one currently loaded."""
+
+    def __init__(
+        self,
+        model_dirs: list[Path] | tuple[Path, ...] = (),
+        *,
+        adapter_modules: list[str] | tuple[str, ...] | None = None,
+        include_bundled: bool = True,
+    ) -> None:
+        names = list(ADAPTER_MODULES) if adapter_modules is None else list(adapter_modules)
+        names += [n for n in extra_adapter_modules() if n not in names]
+        self._adapters = self._import_adapters(names)
+        roots = [bundled_models_dir()] if include_bundled else []
+        roots += [Path(d).expanduser() for d in model_dirs]
+        self._entries: dict[str, ModelEntry] = {}
+        for folder in self._candidate_folders(roots):
+            entry = self.probe(folder)
+            if entry is None:
+                continue
+            if entry.info.id in self._entries:
+                log.warning(
+                    "model id %r in %s already found in %s; keeping the first",
+                    entry.info.id,
+                    folder,
+                    self._entries[entry.info.id].folder,
+                )
+                continue
+            self._entries[entry.info.id] = entry
+        self._loaded: tuple[str, VideoModel] | None = None
+
+    # --- discovery ----------------------------------------------------------------------
+
+    @staticmethod
+    def _import_adapters(names: list[str]) -> list[ModuleType]:
+        modules = []
+        for name in names:
+            try:
+                modules.append(importlib.import_module(name))
+            except ModuleNotFoundError as exc:
+                # Only skip a module that does not exist yet; a bug inside one must surface.
+                if exc.name and name.startswith(exc.name):
+                    log.debug("adapter module %s not available (%s); skipped", name, exc)
+                else:
+                    raise
+        return modules
+
+    @staticmethod
+    def _candidate_folders(roots: list[Path]) -> list[Path]:
+        """Each root may be a model folder itself or a folder of model folders."""
+        found: list[Path] = []
+        for root in roots:
+            if not root.is_dir():
+                if root != bundled_models_dir():
+                    log.warning("model folder %s does not exist; skipped", root)
+                continue
+            found.append(root)
+            found.extend(sorted(p for p in root.iterdir() if p.is_dir()))
+        return found
+
+    def probe(self, folder: Path) -> ModelEntry | None:
+        """Ask each adapter module whether it recognises `folder`."""
+        for adapter in self._adapters:
+            try:
+                info = adapter.probe(folder)
+            except Exception:  # a broken folder must not stop the engine from starting
+                log.exception("adapter %s failed to probe %s", adapter.__name__, folder)
+                continue
+            if info is not None:
+                if info.path is None:
+                    info.path = str(folder)
+                log.info("found model %s (%s) in %s", info.id, info.family, folder)
+                return ModelEntry(info=info, folder=folder, adapter=adapter)
+        return None
+
+    def models(self) -> list[ModelInfo]:
+        """Every model found at start-up, in discovery order."""
+        return [entry.info for entry in self._entries.values()]
+
+    def resolve(self, model: str) -> ModelEntry:
+        """A model id from `models()`, or a path to a model folder."""
+        if model in self._entries:
+            return self._entries[model]
+        path = Path(model).expanduser()
+        if (os.sep in model or model.startswith(".")) and path.is_dir():
+            entry = self.probe(path)
+            if entry is not None:
+                return entry
+            raise EngineError(
+                ErrorKind.MODEL_MISSING,
+                f"the folder {model} is not a model any adapter recognises "
+                "(expected a diffusers folder with safetensors weights)",
+            )
+        available = ", ".join(self._entries) or "none"
+        raise EngineError(
+            ErrorKind.MODEL_MISSING,
+            f"no model {model!r}; available: {available} (add a folder with --model-dir)",
+        )
+
+    # --- loading ------------------------------------------------------------------------
+
+    def load(self, entry: ModelEntry, device: devices.DeviceInfo) -> VideoModel:
+        """The loaded model for `entry`, reusing the cached one when it is the same model.
+
+        Only one model stays loaded: video models are large and the next job is usually for
+        the same model, so the cache is worth one slot but not two.
+        """
+        key = str(entry.folder.resolve())
+        if self._loaded is not None and self._loaded[0] == key:
+            return self._loaded[1]
+        self.release(device)
+        model = entry.adapter.create(entry.info, entry.folder)
+        model.load(device.torch_device, device.dtype)
+        self._loaded = (key, model)
+        return model
+
+    def release(self, device: devices.DeviceInfo | None = None) -> None:
+        """Unload the cached model (after an out-of-memory error, or to switch models)."""
+        if self._loaded is None:
+            return
+        _, model = self._loaded
+        self._loaded = None
+        try:
+            model.unload()
+        except Exception:
+            log.exception("unloading %s failed", model.info.id)
+        if device is not None:
+            devices.free_memory(device)
