@@ -1,0 +1,215 @@
+"""Pieces every diffusers-backed family shares: safe folder checks, loading, step plumbing,
+cheap latent previews.
+
+Nothing here knows about a particular family; `wan.py` (and later `ltx.py`, `cogvideox.py`)
+supply the pipeline classes, the latent layout and the RGB projection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.adapters.base import StepCallback
+from engine.protocol import ErrorKind
+
+SAFE_WEIGHTS = (".safetensors",)
+# Formats that torch/transformers would load with `pickle`, i.e. arbitrary code execution.
+PICKLE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+
+
+def engine_error(kind: str, message: str) -> Exception:
+    """Build the engine's typed error.
+
+    Imported lazily so the adapters do not fix the import order of `engine.errors`, which is
+    owned by the server side.
+    """
+    from engine.errors import EngineError
+
+    return EngineError(kind, message)
+
+
+def read_model_index(folder: Path) -> dict[str, Any] | None:
+    """The folder's `model_index.json` as a dict, or None if it is not a diffusers folder."""
+    index_path = Path(folder) / "model_index.json"
+    if not index_path.is_file():
+        return None
+    try:
+        data = json.loads(index_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_component_config(folder: Path, component: str) -> dict[str, Any]:
+    """`<component>/config.json` (or the scheduler's file) as a dict; {} when absent/broken."""
+    for name in ("config.json", "scheduler_config.json"):
+        path = Path(folder) / component / name
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def weighted_components(index: dict[str, Any]) -> list[str]:
+    """Components in a model index that carry weights (not schedulers or tokenizers)."""
+    names = []
+    for name, value in index.items():
+        if name.startswith("_") or not isinstance(value, list) or len(value) != 2:
+            continue
+        library, cls = value
+        if library is None or cls is None:
+            continue  # an optional component left out (e.g. Wan's transformer_2)
+        if "Scheduler" in cls or "Tokenizer" in cls or "Processor" in cls:
+            continue
+        names.append(name)
+    return names
+
+
+def check_safetensors_only(folder: Path, components: Iterable[str]) -> None:
+    """Refuse a folder where a component's weights exist only in pickle formats.
+
+    Only file *names* are looked at: nothing is opened, so nothing can be unpickled. Raises
+    the engine's EngineError (kind `model_missing`: the folder has no weights this engine is
+    willing to load, which the user fixes in the model library, not in the request).
+    """
+    folder = Path(folder)
+    pickled, missing = [], []
+    for component in components:
+        files = [p for p in (folder / component).rglob("*") if p.is_file()]
+        has_safe = any(p.name.endswith(SAFE_WEIGHTS) for p in files)
+        if has_safe:
+            continue
+        if any(p.name.endswith(PICKLE_WEIGHTS) for p in files):
+            pickled.append(component)
+        else:
+            missing.append(component)
+    if pickled:
+        raise engine_error(
+            ErrorKind.MODEL_MISSING,
+            f"{folder.name}: the weights of {', '.join(pickled)} are pickle files "
+            "(.bin/.pt/.ckpt), which can run code when loaded, so Kinora will not open them. "
+            "Convert the folder once in a trusted Python: load it with DiffusionPipeline."
+            "from_pretrained(folder) and save it with save_pretrained(new_folder, "
+            "safe_serialization=True), then add the new folder.",
+        )
+    if missing:
+        raise engine_error(
+            ErrorKind.MODEL_MISSING,
+            f"{folder.name}: no weights found for {', '.join(missing)}; the download looks "
+            "incomplete. Download the folder again.",
+        )
+
+
+def load_pipeline(
+    pipeline_cls: type,
+    folder: Path,
+    dtype: torch.dtype | dict[str, torch.dtype],
+    device: torch.device,
+):
+    """`from_pretrained` from a local folder only, safetensors only, progress bars off.
+
+    `dtype` may be a dict per component ({"default": bf16, "vae": float32}), as diffusers
+    accepts it, so a component that must stay in float32 is never cast down and back up.
+    """
+    import diffusers
+    import transformers
+
+    # The engine reports progress itself; tqdm on stderr would only pollute the log. The
+    # engine is its own process, so turning the bars off globally is what we want.
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+    pipe = pipeline_cls.from_pretrained(
+        str(folder), dtype=dtype, local_files_only=True, use_safetensors=True
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device)
+
+
+def clean_latent_estimate(
+    scheduler: Any, latents: torch.Tensor, previous: torch.Tensor | None
+) -> torch.Tensor:
+    """Best cheap estimate of the clean latents right after a scheduler step.
+
+    UniPC keeps its last x0 prediction in `model_outputs`. For flow-matching Euler the
+    velocity is recovered from two consecutive latents (x_next = x + (s_next - s) * v), and
+    x0 = x_next - s_next * v. Otherwise the noisy latents themselves are the best we have.
+    """
+    outputs = getattr(scheduler, "model_outputs", None)
+    if getattr(scheduler, "predict_x0", False) and outputs and outputs[-1] is not None:
+        candidate = outputs[-1]
+        if candidate.shape == latents.shape:
+            return candidate
+    sigmas = getattr(scheduler, "sigmas", None)
+    index = getattr(scheduler, "step_index", None)
+    if previous is not None and sigmas is not None and index is not None and index >= 1:
+        s_now, s_prev = float(sigmas[index]), float(sigmas[index - 1])
+        if s_prev != s_now:
+            velocity = (latents.float() - previous.float()) / (s_now - s_prev)
+            return latents.float() - s_now * velocity
+    return latents
+
+
+def step_callback(on_step: StepCallback) -> Callable[..., dict[str, Any]]:
+    """A diffusers `callback_on_step_end` that reports every step to `on_step`.
+
+    Whatever `on_step` raises (the engine's JobInterrupted) propagates out of the pipeline
+    call, which is what stops a job before any decode: diffusers' own `_interrupt` flag
+    would still decode the half-done latents.
+    """
+    state: dict[str, torch.Tensor | None] = {"previous": None}
+
+    def callback(pipe: Any, step_index: int, timestep: Any, kwargs: dict[str, Any]):
+        latents = kwargs["latents"]
+        preview = clean_latent_estimate(pipe.scheduler, latents, state["previous"])
+        state["previous"] = latents.detach().clone()
+        on_step(step_index + 1, int(pipe.num_timesteps), preview.detach())
+        return kwargs
+
+    return callback
+
+
+def project_latent_frame(
+    frame: torch.Tensor, factors: torch.Tensor, bias: torch.Tensor, upscale: int
+) -> np.ndarray:
+    """One latent frame (C, h, w) -> uint8 RGB (h*upscale, w*upscale, 3) by a linear map.
+
+    `factors` is (C, 3) and maps normalised latents to RGB in [-1, 1].
+    """
+    rgb = (
+        torch.einsum("chw,cr->rhw", frame.float().cpu(), factors.float())
+        + bias.float()[:, None, None]
+    )
+    rgb = ((rgb + 1.0) / 2.0).clamp(0, 1)
+    if upscale > 1:
+        rgb = torch.nn.functional.interpolate(rgb[None], scale_factor=upscale, mode="bilinear")[0]
+    return (rgb.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def fit_rgb_projection(
+    decode: Callable[[torch.Tensor], torch.Tensor], channels: int, spatial: int, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Least-squares (C, 3) factors and (3,) bias from one small VAE decode.
+
+    For a latent layout with no published factors: decode a random normalised latent
+    (1, C, 1, 8, 8), average the pixels under each latent cell, and fit latent -> RGB.
+    `decode` takes normalised latents and returns pixels in [-1, 1] as (1, 3, T, H, W).
+    """
+    generator = torch.Generator("cpu").manual_seed(seed)
+    latents = torch.randn((1, channels, 1, 8, 8), generator=generator)
+    with torch.no_grad():
+        pixels = decode(latents)[:, :, 0].float().cpu()  # (1, 3, H, W)
+    pooled = torch.nn.functional.avg_pool2d(pixels, kernel_size=spatial)[0]  # (3, 8, 8)
+    x = latents[0, :, 0].reshape(channels, -1).T  # (64, C)
+    x = torch.cat([x, torch.ones(x.shape[0], 1)], dim=1)
+    y = pooled.reshape(3, -1).T  # (64, 3)
+    solution = torch.linalg.lstsq(x, y).solution  # (C + 1, 3)
+    return solution[:-1], solution[-1]

@@ -1,0 +1,165 @@
+"""Tiny random-weight model folders for engine tests, built locally with nothing downloaded.
+
+The configs follow diffusers' own fast tests (tests/pipelines/wan/test_wan*.py): the same
+classes and code paths as the real checkpoints, a few kilobytes of weights each. Every
+builder seeds torch, so the same call writes the same weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+# A tokenizer needs a vocabulary, and the real UMT5 one is a 4 MB download. Single letters
+# plus a few whole words keep any English prompt tokenizable (unknown words split into
+# letters) while the ids stay below the tiny encoder's vocab size.
+_WORDS = ("▁a", "▁the", "▁red", "▁blue", "▁ball", "▁moves", "▁left", "▁right", "▁over", "▁sky")
+_LETTERS = tuple("▁abcdefghijklmnopqrstuvwxyz0123456789.,!?'-")
+TINY_TEXT_DIM = 32
+
+
+def _tiny_tokenizer():
+    """A T5 (unigram) tokenizer built from an in-memory vocabulary: no download."""
+    from transformers import T5TokenizerFast
+
+    specials = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    pieces = [(w, -1.0) for w in _WORDS] + [(c, -5.0 - i * 0.01) for i, c in enumerate(_LETTERS)]
+    return T5TokenizerFast(vocab=specials + pieces, extra_ids=0)
+
+
+def _tiny_text_encoder(vocab_size: int):
+    """A 2-layer UMT5 encoder (Wan's text encoder class) with d_model == TINY_TEXT_DIM."""
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    config = UMT5Config(
+        vocab_size=vocab_size,
+        d_model=TINY_TEXT_DIM,
+        d_kv=8,
+        d_ff=37,
+        num_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    return UMT5EncoderModel(config).eval()
+
+
+def _tiny_vae():
+    from diffusers import AutoencoderKLWan
+
+    # As in diffusers' test_wan.py: the Wan 2.1 VAE layout (z_dim 16, x8 spatial, x4
+    # temporal) at base_dim 3, so latents have the real shape rules.
+    return AutoencoderKLWan(
+        base_dim=3,
+        z_dim=16,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[False, True, True],
+    )
+
+
+def _tiny_transformer(in_channels: int):
+    from diffusers import WanTransformer3DModel
+
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=in_channels,
+        out_channels=16,
+        text_dim=TINY_TEXT_DIM,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+    )
+
+
+def build_tiny_wan(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+    """Write a tiny random-weight Wan pipeline to `folder` (safetensors) and return it.
+
+    variant "t2v": Wan 2.1 text-to-video (WanPipeline, FlowMatch Euler scheduler).
+    variant "i2v": Wan 2.2 A14B-style image-to-video (WanImageToVideoPipeline with no CLIP
+    image encoder: the transformer takes 16 noise + 4 mask + 16 image-latent channels), so
+    it supports an end frame (`last_image`) too. UniPC scheduler, as the real checkpoints.
+    """
+    from diffusers import (
+        FlowMatchEulerDiscreteScheduler,
+        UniPCMultistepScheduler,
+        WanImageToVideoPipeline,
+        WanPipeline,
+    )
+
+    if variant not in ("t2v", "i2v"):
+        raise ValueError(f"unknown tiny Wan variant {variant!r}; expected 't2v' or 'i2v'")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    torch.manual_seed(seed)
+    tokenizer = _tiny_tokenizer()
+    torch.manual_seed(seed)
+    text_encoder = _tiny_text_encoder(len(tokenizer))
+    torch.manual_seed(seed)
+    vae = _tiny_vae()
+    torch.manual_seed(seed)
+    if variant == "t2v":
+        pipe = WanPipeline(
+            transformer=_tiny_transformer(in_channels=16),
+            vae=vae,
+            scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+            text_encoder=text_encoder,
+            tokenizer=tokenizer,
+            transformer_2=None,
+        )
+    else:
+        pipe = WanImageToVideoPipeline(
+            transformer=_tiny_transformer(in_channels=36),
+            vae=vae,
+            scheduler=UniPCMultistepScheduler(
+                prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0
+            ),
+            text_encoder=text_encoder,
+            tokenizer=tokenizer,
+            transformer_2=None,
+            image_encoder=None,
+            image_processor=None,
+            boundary_ratio=None,
+        )
+    pipe.save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def build_pickle_only_folder(folder: Path) -> Path:
+    """A Wan-looking folder whose weights are pickle files only (.bin), for refusal tests.
+
+    The .bin files are *not* valid pickles: if anything ever tried to unpickle them, it would
+    fail loudly instead of silently passing. The refusal must come from the file names alone.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    index = {
+        "_class_name": "WanPipeline",
+        "_diffusers_version": "0.42.1",
+        "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "UMT5EncoderModel"],
+        "tokenizer": ["transformers", "T5TokenizerFast"],
+        "transformer": ["diffusers", "WanTransformer3DModel"],
+        "vae": ["diffusers", "AutoencoderKLWan"],
+    }
+    (folder / "model_index.json").write_text(json.dumps(index, indent=2))
+    weights = {
+        "transformer": "diffusion_pytorch_model.bin",
+        "vae": "diffusion_pytorch_model.bin",
+        "text_encoder": "pytorch_model.bin",
+    }
+    for sub, name in weights.items():
+        (folder / sub).mkdir(exist_ok=True)
+        (folder / sub / "config.json").write_text("{}")
+        (folder / sub / name).write_bytes(b"NOT A PICKLE: unpickling this file is a test failure")
+    return folder
