@@ -1,0 +1,76 @@
+"""Composition root of the GUI: settings, data folder, engine link, models, main window.
+
+Nothing else in the studio creates these objects; tests build the same graph with
+`build_main_window` and a fake link.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from studio.models.engine_status import EngineStatus
+from studio.models.notifications import Notifications
+from studio.models.player_model import PlayerModel
+from studio.models.render_session import RenderSession
+from studio.ui.main_window import MainWindow
+from studio.ui.theme import apply_theme
+
+APP_NAME = "Kinora Studio"
+ORG_NAME = "Kinora"
+
+log = logging.getLogger(__name__)
+
+
+def data_dir() -> Path:
+    """Where renders and logs go: $KINORA_DATA_DIR, else the platform's user data folder."""
+    override = os.environ.get("KINORA_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, ORG_NAME))
+
+
+def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
+    """Wire models to `link` and build the window (the link is not started here)."""
+    notifications = Notifications()
+    session = RenderSession(link, data / "renders", notifications)
+    status = EngineStatus(link, notifications)
+    player = PlayerModel()
+    window = MainWindow(session, status, player, settings)
+    # The models have no Qt parent: the window keeps them alive for its lifetime.
+    window.models = (notifications, session, status, player)
+    return window
+
+
+def run_gui(argv: list[str]) -> int:
+    """Start the studio window and the engine; returns the process exit code."""
+    from studio.engine_link.qt_link import EngineLink
+
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    apply_theme(app)
+    data = data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    settings = QSettings(ORG_NAME, APP_NAME)
+    link = EngineLink()
+    window = build_main_window(link, data, settings)
+    # Shut the engine down cleanly when the last window closes, before Qt tears down.
+    app.aboutToQuit.connect(link.shutdown)
+    window.show()
+    link.start()
+    code = app.exec()
+    log.info("studio exited with %s", code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(run_gui(sys.argv))

@@ -1,0 +1,114 @@
+"""What the status bar says about the engine: state, device, memory, models.
+
+Crashes are shown calmly: the link restarts the engine by itself, so the status reads
+"Engine restarting…" and one error notice (with the log one click away) tells what happened.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import protocol
+from studio.models.notifications import Notifications
+
+STATE_TEXT = {
+    "starting": "Engine starting…",
+    "ready": "Engine ready",
+    "busy": "Rendering",
+    "crashed": "Engine stopped — restarting…",
+    "restarting": "Engine restarting…",
+    "stopped": "Engine stopped",
+}
+
+# Traffic-light level of each state, for the status dot: ok / working / trouble / off.
+STATE_LEVEL = {
+    "starting": "working",
+    "ready": "ok",
+    "busy": "working",
+    "crashed": "trouble",
+    "restarting": "trouble",
+    "stopped": "off",
+}
+
+
+def format_bytes(count: int) -> str:
+    """1.5 GB / 512 MB, in decimal units as drive and GPU vendors print them."""
+    if count >= 10**9:
+        return f"{count / 10**9:.1f} GB"
+    return f"{count / 10**6:.0f} MB"
+
+
+class EngineStatus(QObject):
+    """Observable engine facts for the status bar, fed by the link's signals."""
+
+    changed = Signal()
+
+    def __init__(self, link, notifications: Notifications | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.notifications = notifications
+        self.state = link.state
+        self.info: protocol.Ready | None = link.info
+        self._had_crash = False
+        link.stateChanged.connect(self._on_state)
+        link.ready.connect(self._on_ready)
+
+    @property
+    def state_text(self) -> str:
+        return STATE_TEXT.get(self.state, self.state.capitalize())
+
+    @property
+    def level(self) -> str:
+        return STATE_LEVEL.get(self.state, "off")
+
+    @property
+    def device_text(self) -> str:
+        """ "CPU · float32" / "NVIDIA H100 (cuda) · bfloat16"; "" before the handshake."""
+        if self.info is None:
+            return ""
+        name = self.info.device_name or self.info.device
+        same = name.lower() == self.info.device.lower()
+        device = name.upper() if same else f"{name} ({self.info.device})"
+        return f"{device} · {self.info.dtype}"
+
+    @property
+    def memory_text(self) -> str:
+        """Free of total memory on the device, as reported at the handshake."""
+        if self.info is None or not self.info.memory_total:
+            return ""
+        free, total = self.info.memory_free, self.info.memory_total
+        return f"{format_bytes(free)} free of {format_bytes(total)}"
+
+    @property
+    def models(self) -> list[protocol.ModelInfo]:
+        return list(self.info.models) if self.info else []
+
+    @property
+    def tooltip(self) -> str:
+        """The long form for a hover: engine version, device, memory, models."""
+        if self.info is None:
+            return self.state_text
+        names = ", ".join(m.name for m in self.info.models) or "none"
+        return (
+            f"{self.state_text}\nEngine {self.info.engine_version}\n{self.device_text}\n"
+            f"Memory: {self.memory_text or 'unknown'}\nModels: {names}"
+        )
+
+    def _on_state(self, state: str) -> None:
+        if state == self.state:
+            return
+        previous, self.state = self.state, state
+        if state == "crashed" and self.notifications is not None:
+            self._had_crash = True
+            self.notifications.error(
+                "The engine stopped unexpectedly. It is restarting; your finished renders are safe."
+            )
+        elif state == "ready" and previous in ("crashed", "restarting") and self._had_crash:
+            self._had_crash = False
+            if self.notifications is not None:
+                self.notifications.info("The engine restarted and is ready.")
+        self.changed.emit()
+
+    def _on_ready(self, ready: protocol.Ready) -> None:
+        self.info = ready
+        self.changed.emit()

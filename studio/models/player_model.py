@@ -1,0 +1,189 @@
+"""Playback state of the player: the clip, the current frame, play/pause, loop.
+
+The frame clock is a QTimer at the clip's frame rate. When the timer falls behind (a busy
+event loop), playback follows the wall clock and skips frames instead of slowing down, as a
+player should; frame stepping is exact.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from studio.media.video_reader import ClipInfo, VideoReader, VideoReadError
+
+
+def timecode(frame: int, fps: float) -> str:
+    """SMPTE-style HH:MM:SS:FF for a frame index (non-drop-frame)."""
+    whole_fps = max(1, round(fps))
+    seconds, frames = divmod(max(0, frame), whole_fps)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
+
+
+class PlayerModel(QObject):
+    """One loaded clip and where the playhead is."""
+
+    clipChanged = Signal()  # a clip was loaded or cleared, or failed to load
+    frameChanged = Signal(int)
+    playingChanged = Signal(bool)
+    loopChanged = Signal(bool)
+
+    def __init__(
+        self, parent: QObject | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._reader: VideoReader | None = None
+        self.path: str | None = None
+        self.error = ""
+        self.frame_index = 0
+        self.playing = False
+        self.loop = True
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+        self._play_origin = (0.0, 0)  # (clock time, frame) when play started
+
+    # --- clip ---------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ClipInfo | None:
+        return self._reader.info if self._reader else None
+
+    @property
+    def has_clip(self) -> bool:
+        return self._reader is not None
+
+    @property
+    def frame_count(self) -> int:
+        return self._reader.info.frame_count if self._reader else 0
+
+    @property
+    def fps(self) -> float:
+        return self._reader.info.fps if self._reader else 0.0
+
+    def load(self, path: str, autoplay: bool = True) -> bool:
+        """Open `path`; on failure the player shows `error` instead of a picture."""
+        self.pause()
+        self._close()
+        self.path = path
+        try:
+            self._reader = VideoReader(path)
+            self.error = ""
+        except VideoReadError as exc:
+            self.error = str(exc)
+        self.frame_index = 0
+        self.clipChanged.emit()
+        self.frameChanged.emit(0)
+        if self._reader is not None and autoplay:
+            self.play()
+        return self._reader is not None
+
+    def clear(self) -> None:
+        """Back to the empty state."""
+        self.pause()
+        self._close()
+        self.path, self.error, self.frame_index = None, "", 0
+        self.clipChanged.emit()
+        self.frameChanged.emit(0)
+
+    def _close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def current_image(self) -> QImage | None:
+        """The frame under the playhead, or None with no clip."""
+        if self._reader is None:
+            return None
+        try:
+            return self._reader.frame(self.frame_index)
+        except VideoReadError as exc:
+            self.error = str(exc)
+            self._close()
+            self.clipChanged.emit()
+            return None
+
+    # --- transport ----------------------------------------------------------------------
+
+    def play(self) -> None:
+        if self._reader is None or self.playing:
+            return
+        if self.frame_index >= self.frame_count - 1:
+            self.seek(0)  # play at the end starts over, as every player does
+        self.playing = True
+        self._play_origin = (self._clock(), self.frame_index)
+        self._timer.start(max(1, round(1000 / self.fps)))
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self.playing = False
+        self._timer.stop()
+        self.playingChanged.emit(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_loop(self, loop: bool) -> None:
+        if loop != self.loop:
+            self.loop = loop
+            self.loopChanged.emit(loop)
+
+    def toggle_loop(self) -> None:
+        self.set_loop(not self.loop)
+
+    def seek(self, index: int) -> None:
+        """Move the playhead (clamped); while playing, playback continues from there."""
+        if self._reader is None:
+            return
+        index = max(0, min(self.frame_count - 1, int(index)))
+        if self.playing:
+            self._play_origin = (self._clock(), index)
+        if index != self.frame_index:
+            self.frame_index = index
+            self.frameChanged.emit(index)
+
+    def step(self, delta: int) -> None:
+        """Frame step: pauses, then moves `delta` frames (wraps when looping)."""
+        if self._reader is None:
+            return
+        self.pause()
+        target = self.frame_index + delta
+        if self.loop:
+            target %= self.frame_count
+        self.seek(target)
+
+    def _tick(self) -> None:
+        started, first = self._play_origin
+        due = first + int((self._clock() - started) * self.fps)
+        if due >= self.frame_count:
+            if self.loop:
+                due %= self.frame_count
+                self._play_origin = (self._clock(), due)
+            else:
+                self.seek(self.frame_count - 1)
+                self.pause()
+                return
+        if due != self.frame_index:
+            self.frame_index = due
+            self.frameChanged.emit(due)
+
+    # --- display text -------------------------------------------------------------------
+
+    @property
+    def counter_text(self) -> str:
+        """ "12 / 48" (1-based for people)."""
+        if self._reader is None:
+            return "– / –"
+        return f"{self.frame_index + 1} / {self.frame_count}"
+
+    @property
+    def timecode_text(self) -> str:
+        return timecode(self.frame_index, self.fps) if self._reader else "--:--:--:--"

@@ -1,0 +1,210 @@
+"""Render from the prompt panel: build the job, submit it, follow it to a result or an error.
+
+The session is the one place in this window where engine events are interpreted (STYLE
+principle 4): events for the tracked job update `job`; events for ids it does not know are
+logged and ignored. It holds no widgets; the window binds to `settings` and `job`.
+
+This window runs one job at a time. The render queue (issue 5) will own many `JobProgress`
+objects keyed by id, and reuse `PromptSettings.build_job` and `render_output_path` as is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import re
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import protocol
+from studio.models.job_progress import JobProgress
+from studio.models.notifications import Notifications
+from studio.models.prompt_settings import PromptSettings
+
+log = logging.getLogger(__name__)
+
+ENGINE_ACCEPTS_JOBS = ("ready", "busy")
+
+
+class Link(Protocol):
+    """What the session needs from `studio.engine_link.qt_link.EngineLink`."""
+
+    stateChanged: object
+    ready: object
+    jobEvent: object
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def info(self) -> protocol.Ready | None: ...
+    def submit(self, job: protocol.Job) -> None: ...
+    def cancel(self, job_id: str) -> None: ...
+    def interrupt(self, job_id: str) -> None: ...
+
+
+def slugify(text: str, max_words: int = 6, max_chars: int = 40) -> str:
+    """A filename-safe summary of a prompt: "a-red-ball-bounces"."""
+    words = re.findall(r"[a-z0-9]+", text.lower())[:max_words]
+    slug = "-".join(words)[:max_chars].strip("-")
+    return slug or "render"
+
+
+def render_output_path(renders_dir: Path, prompt: str, seed: int, when: dt.datetime) -> Path:
+    """A readable, unique output name: `2026-11-22_0405_a-red-ball-bounces_s1234.mp4`."""
+    stem = f"{when:%Y-%m-%d_%H%M%S}_{slugify(prompt)}_s{seed}"
+    path = renders_dir / f"{stem}.mp4"
+    counter = 2
+    while path.exists():
+        path = renders_dir / f"{stem}-{counter}.mp4"
+        counter += 1
+    return path
+
+
+class RenderSession(QObject):
+    """The prompt settings plus the job they launched, talking to the engine link."""
+
+    changed = Signal()  # can_render / block reason / busy may have changed
+    resultReady = Signal(str)  # path of a finished video
+
+    def __init__(
+        self,
+        link: Link,
+        renders_dir: str | os.PathLike[str],
+        notifications: Notifications | None = None,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        now: Callable[[], dt.datetime] = dt.datetime.now,
+    ) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.renders_dir = Path(renders_dir)
+        self.notifications = notifications or Notifications(self)
+        self.settings = PromptSettings(self, rng=rng)
+        self.job = JobProgress(self, clock=clock)
+        self._now = now
+        self._engine_state = link.state
+        self.submitted_job: protocol.GenerateJob | None = None
+        self.settings.changed.connect(self.changed.emit)
+        self.job.changed.connect(self.changed.emit)
+        self.job.finished.connect(self._on_finished)
+        self.job.failed.connect(self._on_failed)
+        self.job.cancelled.connect(self._on_cancelled)
+        link.stateChanged.connect(self._on_engine_state)
+        link.ready.connect(self._on_ready)
+        link.jobEvent.connect(self._on_event)
+        if link.info is not None:
+            self.settings.set_models(link.info.models)
+
+    # --- what the Render button shows -----------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.job.is_active
+
+    @property
+    def block_reason(self) -> str:
+        """Why Render is disabled right now; "" when it is enabled."""
+        if self.busy:
+            return "A render is running. Stop it (Esc) to start another."
+        if self._engine_state not in ENGINE_ACCEPTS_JOBS:
+            return {
+                "starting": "The engine is starting…",
+                "restarting": "The engine is restarting…",
+                "crashed": "The engine stopped; it is restarting…",
+            }.get(self._engine_state, "The engine is not running.")
+        problems = self.settings.problems()
+        return problems[0].message if problems else ""
+
+    @property
+    def can_render(self) -> bool:
+        return not self.block_reason
+
+    # --- actions --------------------------------------------------------------------------
+
+    def render(self) -> str | None:
+        """Submit the current settings as a generate job; returns its id, or None if blocked."""
+        reason = self.block_reason
+        if reason:
+            self.notifications.warning(reason)
+            return None
+        settings = self.settings
+        # Unlocked: every render gets a new seed, drawn here so the job records it before
+        # the engine runs (a failed job can still be retried with the same seed).
+        seed = settings.seed if settings.seed_locked else settings.roll_seed()
+        job_id = uuid.uuid4().hex[:12]
+        try:
+            self.renders_dir.mkdir(parents=True, exist_ok=True)
+            output = render_output_path(self.renders_dir, settings.prompt, seed, self._now())
+            preview_dir = self.renders_dir / ".previews" / job_id
+            preview_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notifications.error(f"Cannot write to {self.renders_dir}: {exc.strerror}", False)
+            return None
+        job = settings.build_job(job_id, str(output), str(preview_dir), seed)
+        self.submitted_job = job
+        self.job.begin(job_id)
+        self.link.submit(job)
+        log.info("submitted %s -> %s", job_id, output)
+        return job_id
+
+    def stop(self) -> None:
+        """Cancel the job if it has not started, interrupt it if it runs."""
+        if not self.job.is_active:
+            return
+        if self.job.state == "running":
+            self.link.interrupt(self.job.job_id)
+        else:
+            self.link.cancel(self.job.job_id)
+        self.job.mark_stopping()
+
+    # --- engine signals -------------------------------------------------------------------
+
+    def _on_event(self, event: protocol.Message) -> None:
+        if self.job.handle(event):
+            return
+        # An id we do not track: a job from before a restart, or another client. Not fatal.
+        log.info("ignoring %s for unknown job %s", event.type, getattr(event, "job_id", "?"))
+
+    def _on_ready(self, ready: protocol.Ready) -> None:
+        self.settings.set_models(ready.models)
+
+    def _on_engine_state(self, state: str) -> None:
+        self._engine_state = state
+        if state in ("crashed", "stopped") and self.job.is_active:
+            self._remove_partial()
+            self.job.fail(
+                protocol.ErrorKind.ENGINE_CRASHED,
+                "The engine stopped during this render. It restarts by itself; "
+                "press Render to try again.",
+            )
+        self.changed.emit()
+
+    def _remove_partial(self) -> None:
+        # The engine writes to a hidden partial name and renames at the end; if it died
+        # mid-write, that half-written file must not be left behind.
+        if self.submitted_job is not None:
+            partial = protocol.partial_path(self.submitted_job.output_path, self.job.job_id)
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+
+    # --- job outcomes ---------------------------------------------------------------------
+
+    def _on_finished(self, path: str) -> None:
+        if self.job.seed is not None and not self.settings.seed_locked:
+            self.settings.set_seed(self.job.seed)  # show the seed that made this take
+        self.resultReady.emit(path)
+
+    def _on_failed(self, kind: str, message: str) -> None:
+        self.notifications.error(f"Render failed: {message}", show_log=True)
+
+    def _on_cancelled(self) -> None:
+        self.notifications.info("Render stopped.")

@@ -1,0 +1,202 @@
+"""The main window: prompt panel | player over progress strip, status bar, menus, shortcuts.
+
+The window only composes panels and routes actions to models. Every shortcut is a QAction
+in a menu, so it is discoverable and listed in Help > Keyboard Shortcuts. Issue 5's docks
+(queue, history) attach to this window beside the splitter without changing the panels.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.models.engine_status import EngineStatus
+from studio.models.player_model import PlayerModel
+from studio.models.render_session import RenderSession
+from studio.ui.notification_bar import LogDialog, NotificationBar
+from studio.ui.player import PlayerWidget
+from studio.ui.progress_view import ProgressStrip
+from studio.ui.prompt_panel import PromptPanel
+from studio.ui.status_bar import EngineStatusBar
+from studio.ui.theme import icon
+
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.webm);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Kinora Studio's window, bound to the session, the engine status and the player."""
+
+    def __init__(
+        self,
+        session: RenderSession,
+        engine_status: EngineStatus,
+        player: PlayerModel,
+        settings: QSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.engine_status = engine_status
+        self.player_model = player
+        self.settings = settings
+        self.setWindowTitle("Kinora Studio")
+        self.setObjectName("MainWindow")
+
+        self.prompt_panel = PromptPanel(session)
+        self.player = PlayerWidget(player)
+        self.progress = ProgressStrip(session.job, session.stop)
+        self.notification_bar = NotificationBar(session.notifications)
+        self.notification_bar.showLogRequested.connect(self.show_log)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.notification_bar)
+        column.addWidget(self.player, 1)
+        column.addWidget(self.progress)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("MainSplitter")
+        self.splitter.addWidget(self.prompt_panel)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([340, 940])
+        self.setCentralWidget(self.splitter)
+        self.setStatusBar(EngineStatusBar(engine_status))
+
+        self._build_actions()
+        session.resultReady.connect(self._show_result)
+        self.resize(1280, 800)
+        self._restore_layout()
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _action(self, text: str, keys, slot, tip: str, icon_name: str = "") -> QAction:
+        action = QAction(text, self)
+        shortcuts = [QKeySequence(k) for k in (keys if isinstance(keys, list) else [keys])]
+        action.setShortcuts(shortcuts)
+        # Window-wide, so Space and the arrows work wherever focus is, except in text
+        # fields and spin boxes, which claim those keys for typing (Qt's shortcut override).
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({shortcuts[0].toString(QKeySequence.NativeText)})")
+        action.setStatusTip(tip)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        m = self.player_model
+        self.render_action = self._action(
+            "&Render",
+            ["Ctrl+Return", "Ctrl+Enter"],
+            self.session.render,
+            "Render the shot",
+            "render",
+        )
+        self.stop_action = self._action(
+            "&Stop", "Esc", self.session.stop, "Stop the running render", "stop"
+        )
+        self.play_action = self._action("&Play / Pause", "Space", m.toggle_play, "Play or pause")
+        self.prev_action = self._action(
+            "Previous &Frame", "Left", lambda: m.step(-1), "Step one frame back"
+        )
+        self.next_action = self._action(
+            "&Next Frame", "Right", lambda: m.step(1), "Step one frame forward"
+        )
+        self.loop_action = self._action("&Loop", "L", m.toggle_loop, "Loop playback")
+        self.loop_action.setCheckable(True)
+        self.loop_action.setChecked(m.loop)
+        m.loopChanged.connect(self.loop_action.setChecked)
+        self.open_action = self._action(
+            "&Open Video…", "Ctrl+O", self.open_video, "Open a video file in the player"
+        )
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close, "Quit Kinora Studio")
+        self.log_action = self._action(
+            "Engine &Log…", "Ctrl+L", self.show_log, "Show what the engine logged", "log"
+        )
+        self.keys_action = self._action(
+            "&Keyboard Shortcuts", "F1", self.show_shortcuts, "List the keyboard shortcuts"
+        )
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addActions([self.open_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        render_menu = menus.addMenu("&Render")
+        render_menu.addActions([self.render_action, self.stop_action])
+        play_menu = menus.addMenu("&Playback")
+        play_menu.addActions([self.play_action, self.prev_action, self.next_action])
+        play_menu.addSeparator()
+        play_menu.addAction(self.loop_action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addActions([self.keys_action, self.log_action])
+
+    # --- slots ----------------------------------------------------------------------------
+
+    def _show_result(self, path: str) -> None:
+        self.player_model.load(path)
+
+    def open_video(self) -> None:
+        """Choose a video file and show it in the player."""
+        start = str(self.session.renders_dir) if self.session.renders_dir.is_dir() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", start, VIDEO_FILTER)
+        if path:
+            self.player_model.load(path)
+
+    def show_log(self) -> None:
+        """The engine's recent log lines, in a dialog (non-modal: rendering continues)."""
+        link = self.session.link
+        lines = link.last_log_lines(200) if hasattr(link, "last_log_lines") else []
+        log_path = getattr(link, "log_path", None)
+        dialog = LogDialog(lines, os.fspath(log_path) if log_path else None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.log_dialog = dialog
+
+    def show_shortcuts(self) -> None:
+        """A table of every shortcut, generated from the actions so it cannot go stale."""
+        rows = "".join(
+            f"<tr><td style='padding:2px 16px 2px 0'><b>"
+            f"{' / '.join(s.toString(QKeySequence.NativeText) for s in a.shortcuts())}"
+            f"</b></td><td>{a.statusTip()}</td></tr>"
+            for a in self.actions()
+            if a.shortcuts()
+        )
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    # --- layout memory --------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("main_window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        """Remember window geometry and the splitter position for the next start."""
+        self.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.settings.setValue("main_window/splitter", self.splitter.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.player_model.pause()
+        super().closeEvent(event)

@@ -1,0 +1,336 @@
+"""The prompt panel: every control of a generate job, bound to `PromptSettings`.
+
+Each control writes straight into the model; `_refresh` writes the model back into the
+controls (guarded, so a refresh never re-enters the model). The panel keeps no values.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.models.prompt_settings import ASPECTS, SEED_MAX
+from studio.models.render_session import RenderSession
+from studio.ui.image_well import ImageWell
+from studio.ui.theme import icon
+
+PROMPT_HINT = (
+    "Describe the shot: subject, motion, background.\ne.g. a red ball bounces across a sunset sky"
+)
+NEGATIVE_HINT = "What to avoid, e.g. blur, flicker, extra objects"
+ASPECT_TIPS = {"16:9": "Landscape (16:9)", "9:16": "Portrait (9:16)", "1:1": "Square (1:1)"}
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text.upper())
+    label.setProperty("role", "section")
+    return label
+
+
+class PromptPanel(QWidget):
+    """Left-hand panel: prompt, model, frame, sampling, images, Render."""
+
+    def __init__(self, session: RenderSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PromptPanel")
+        self.session = session
+        self.settings = session.settings
+        self._build()
+        self._connect()
+        self._refresh_models()
+        self._refresh()
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.prompt_edit = QPlainTextEdit()
+        self.prompt_edit.setPlaceholderText(PROMPT_HINT)
+        self.prompt_edit.setMinimumHeight(84)
+        self.prompt_edit.setMaximumHeight(120)
+        self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setToolTip("The scene to render. Ctrl+Enter renders it.")
+
+        self.negative_toggle = QToolButton()
+        self.negative_toggle.setText("Negative prompt")
+        self.negative_toggle.setCheckable(True)
+        self.negative_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.negative_toggle.setIcon(icon("chevron-right"))
+        self.negative_toggle.setToolTip("Show the negative prompt: what the model should avoid")
+        self.negative_edit = QPlainTextEdit()
+        self.negative_edit.setPlaceholderText(NEGATIVE_HINT)
+        self.negative_edit.setFixedHeight(58)
+        self.negative_edit.setTabChangesFocus(True)
+        self.negative_edit.setToolTip("Things the model should steer away from")
+        self.negative_edit.setVisible(False)
+
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("The video model that renders the shot")
+        self.model_notes = QLabel()
+        self.model_notes.setProperty("role", "hint")
+        self.model_notes.setWordWrap(True)
+
+        self.aspect_group = QButtonGroup(self)
+        self.aspect_group.setExclusive(True)
+        aspect_row = QHBoxLayout()
+        aspect_row.setSpacing(0)
+        for i, aspect in enumerate(ASPECTS):
+            button = QToolButton()
+            button.setText(aspect)
+            button.setCheckable(True)
+            button.setProperty("role", "segment")
+            button.setProperty("first", i == 0)
+            button.setProperty("last", i == len(ASPECTS) - 1)
+            button.setToolTip(ASPECT_TIPS[aspect])
+            self.aspect_group.addButton(button)
+            aspect_row.addWidget(button)
+        aspect_row.addStretch(1)
+        self.aspect_buttons = {b.text(): b for b in self.aspect_group.buttons()}
+
+        self.size_combo = QComboBox()
+        self.size_combo.setToolTip("Resolution presets the model was trained for, best first")
+        self.seconds_spin = QDoubleSpinBox()
+        self.seconds_spin.setDecimals(1)
+        self.seconds_spin.setSingleStep(0.5)
+        self.seconds_spin.setSuffix(" s")
+        self.seconds_spin.setToolTip("Length of the shot in seconds")
+        self.fps_combo = QComboBox()
+        self.fps_combo.setToolTip("Frames per second the model renders at")
+        self.frames_hint = QLabel()
+        self.frames_hint.setProperty("role", "hint")
+        timing = QHBoxLayout()
+        timing.addWidget(self.seconds_spin, 1)
+        timing.addWidget(self.fps_combo, 1)
+
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, SEED_MAX)
+        self.seed_spin.setToolTip("Seed of the random noise. Typing a seed locks it.")
+        self.seed_lock = QToolButton()
+        self.seed_lock.setObjectName("SeedLock")
+        self.seed_lock.setCheckable(True)
+        self.dice_button = QToolButton()
+        self.dice_button.setIcon(icon("dice"))
+        self.dice_button.setToolTip("New seed: draw a random one now")
+        seed_row = QHBoxLayout()
+        seed_row.setSpacing(4)
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(self.seed_lock)
+        seed_row.addWidget(self.dice_button)
+
+        self.steps_spin = QSpinBox()
+        self.steps_spin.setRange(1, 200)
+        self.steps_spin.setToolTip("Denoising steps: more is slower and usually cleaner")
+        self.guidance_spin = QDoubleSpinBox()
+        self.guidance_spin.setRange(0.0, 20.0)
+        self.guidance_spin.setSingleStep(0.5)
+        self.guidance_spin.setDecimals(1)
+        self.guidance_spin.setToolTip("Guidance: how strictly the video follows the prompt")
+        sampling = QHBoxLayout()
+        sampling.addWidget(self.steps_spin, 1)
+        sampling.addSpacing(8)
+        sampling.addWidget(QLabel("Guidance"))
+        sampling.addWidget(self.guidance_spin, 1)
+
+        self.start_well = ImageWell("Start image")
+        self.end_well = ImageWell("End image")
+
+        self.problem_label = QLabel()
+        self.problem_label.setProperty("role", "problem")
+        self.problem_label.setWordWrap(True)
+        self.render_button = QPushButton("  Render")
+        self.render_button.setObjectName("RenderButton")
+        self.render_button.setIcon(icon("render"))
+        self.render_button.setCursor(Qt.CursorShape.PointingHandCursor)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(8)
+        form.addRow("Aspect", aspect_row)
+        form.addRow("Size", self.size_combo)
+        form.addRow("Length", timing)
+        form.addRow("", self.frames_hint)
+        sampling_form = QFormLayout()
+        sampling_form.setHorizontalSpacing(10)
+        sampling_form.setVerticalSpacing(8)
+        sampling_form.addRow("Seed", seed_row)
+        sampling_form.addRow("Steps", sampling)
+
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(14, 10, 14, 10)
+        column.setSpacing(6)
+        column.addWidget(_section("Prompt"))
+        column.addWidget(self.prompt_edit)
+        column.addWidget(self.negative_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.negative_edit)
+        column.addWidget(_section("Model"))
+        column.addWidget(self.model_combo)
+        column.addWidget(self.model_notes)
+        column.addWidget(_section("Frame"))
+        column.addLayout(form)
+        column.addWidget(_section("Sampling"))
+        column.addLayout(sampling_form)
+        column.addWidget(_section("Images"))
+        column.addWidget(self.start_well)
+        column.addWidget(self.end_well)
+        column.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        footer = QVBoxLayout()
+        footer.setContentsMargins(14, 6, 14, 14)
+        footer.setSpacing(6)
+        footer.addWidget(self.problem_label)
+        footer.addWidget(self.render_button)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(footer)
+        self.setMinimumWidth(300)
+        # Number fields without arrow buttons: cleaner at this width; the wheel and the
+        # arrow keys still step them.
+        for spin in (self.seconds_spin, self.seed_spin, self.steps_spin, self.guidance_spin):
+            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+
+    def _connect(self) -> None:
+        s = self.settings
+        self.prompt_edit.textChanged.connect(lambda: s.set_prompt(self.prompt_edit.toPlainText()))
+        self.negative_edit.textChanged.connect(
+            lambda: s.set_negative(self.negative_edit.toPlainText())
+        )
+        self.negative_toggle.toggled.connect(self._show_negative)
+        self.model_combo.activated.connect(
+            lambda i: s.set_model(self.model_combo.itemData(i) or "")
+        )
+        self.aspect_group.buttonClicked.connect(lambda b: s.set_aspect(b.text()))
+        self.size_combo.activated.connect(lambda i: s.set_size(self.size_combo.itemData(i)))
+        self.seconds_spin.valueChanged.connect(s.set_seconds)
+        self.fps_combo.activated.connect(lambda i: s.set_fps(self.fps_combo.itemData(i)))
+        self.seed_spin.valueChanged.connect(self._seed_typed)
+        self.seed_lock.toggled.connect(s.set_seed_locked)
+        self.dice_button.clicked.connect(s.roll_seed)
+        self.steps_spin.valueChanged.connect(s.set_steps)
+        self.guidance_spin.valueChanged.connect(s.set_guidance)
+        self.start_well.fileOffered.connect(lambda p: self._offer("start_image", p))
+        self.end_well.fileOffered.connect(lambda p: self._offer("end_image", p))
+        self.start_well.clearRequested.connect(lambda: s.set_start_image(None))
+        self.end_well.clearRequested.connect(lambda: s.set_end_image(None))
+        self.render_button.clicked.connect(self.session.render)
+        s.modelsChanged.connect(self._refresh_models)
+        self.session.changed.connect(self._refresh)
+
+    # --- user actions that need more than a setter --------------------------------------
+
+    def _show_negative(self, shown: bool) -> None:
+        self.negative_edit.setVisible(shown)
+        self.negative_toggle.setIcon(icon("chevron-down" if shown else "chevron-right"))
+
+    def _seed_typed(self, value: int) -> None:
+        # Typing a seed means "use this one": lock it so the next render does not replace it.
+        self.settings.set_seed(value)
+        self.settings.set_seed_locked(True)
+
+    def _offer(self, slot: str, path: str) -> None:
+        problem = self.settings.offer_image(slot, path)
+        if problem:
+            self.session.notifications.warning(problem)
+
+    # --- model -> widgets -----------------------------------------------------------------
+
+    def _refresh_models(self) -> None:
+        with QSignalBlocker(self.model_combo):
+            self.model_combo.clear()
+            for model in self.settings.models:
+                self.model_combo.addItem(model.name, model.id)
+                tip = f"{model.name}: {', '.join(model.capabilities)}"
+                if model.notes:
+                    tip += f"\n{model.notes}"
+                self.model_combo.setItemData(
+                    self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+                )
+            if not self.settings.models:
+                self.model_combo.addItem("Waiting for the engine…", "")
+        self._refresh()
+
+    def _refresh(self) -> None:
+        s = self.settings
+        model = s.model
+        if self.prompt_edit.toPlainText() != s.prompt:
+            with QSignalBlocker(self.prompt_edit):
+                self.prompt_edit.setPlainText(s.prompt)
+        if self.negative_edit.toPlainText() != s.negative:
+            with QSignalBlocker(self.negative_edit):
+                self.negative_edit.setPlainText(s.negative)
+            if s.negative and not self.negative_toggle.isChecked():
+                self.negative_toggle.setChecked(True)
+        with QSignalBlocker(self.model_combo):
+            index = self.model_combo.findData(s.model_id)
+            self.model_combo.setCurrentIndex(max(0, index))
+        self.model_combo.setEnabled(bool(s.models))
+        self.model_notes.setText(model.notes if model else "")
+        self.model_notes.setVisible(bool(model and model.notes))
+        for aspect, button in self.aspect_buttons.items():
+            button.setChecked(aspect == s.aspect)
+            button.setEnabled(model is None or aspect in model.sizes)
+        with QSignalBlocker(self.size_combo):
+            self.size_combo.clear()
+            for w, h in s.sizes():
+                self.size_combo.addItem(f"{w} × {h}", (w, h))
+            self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(s.size)))
+        with QSignalBlocker(self.seconds_spin):
+            self.seconds_spin.setRange(0.5, model.max_seconds if model else 10.0)
+            self.seconds_spin.setValue(s.seconds)
+        with QSignalBlocker(self.fps_combo):
+            self.fps_combo.clear()
+            for fps in model.fps_choices if model else [s.fps]:
+                self.fps_combo.addItem(f"{fps} fps", fps)
+            self.fps_combo.setCurrentIndex(max(0, self.fps_combo.findData(s.fps)))
+        self.frames_hint.setText(f"{s.frame_count()} frames")
+        with QSignalBlocker(self.seed_spin):
+            self.seed_spin.setValue(s.seed)
+        with QSignalBlocker(self.seed_lock):
+            self.seed_lock.setChecked(s.seed_locked)
+        self.seed_lock.setIcon(icon("lock" if s.seed_locked else "unlock"))
+        self.seed_lock.setToolTip(
+            "Seed locked: every render uses this seed. Click to unlock."
+            if s.seed_locked
+            else "Seed unlocked: each render draws a new seed. Click to lock this one."
+        )
+        with QSignalBlocker(self.steps_spin):
+            self.steps_spin.setValue(s.steps)
+        with QSignalBlocker(self.guidance_spin):
+            self.guidance_spin.setValue(s.guidance)
+        for well, slot, path in (
+            (self.start_well, "start_image", s.start_image),
+            (self.end_well, "end_image", s.end_image),
+        ):
+            well.set_disabled_reason(s.capability_reason(slot) if model else "")
+            well.set_path(path)
+        self._refresh_render_button()
+
+    def _refresh_render_button(self) -> None:
+        reason = self.session.block_reason
+        self.render_button.setEnabled(not reason)
+        self.render_button.setToolTip(reason or "Render this shot (Ctrl+Enter)")
+        # The prompt problem is obvious from the empty field's hint; do not nag about it.
+        show = reason if reason and self.settings.prompt.strip() else ""
+        self.problem_label.setText(show)
+        self.problem_label.setVisible(bool(show))
