@@ -217,20 +217,23 @@ class Server:
                 running = self._running = _Running(job)
                 self.emit(Started(job_id=job.job_id))
             try:
-                self._run(running)
+                self.run_now(job, running.cancel)
             finally:
                 with self._cv:
                     self._running = None
 
-    def _run(self, running: _Running) -> None:
-        job = running.job
+    def run_now(self, job: Job, cancel: threading.Event | None = None) -> None:
+        """Run one job in the calling thread, turning every outcome into an event.
+
+        The worker calls this for each job; tests call it directly to run a job in-process.
+        """
         ctx = JobContext(
             job=job,
             registry=self.registry,
             device=self.device,
             work_dir=self.work_dir,
             emit=self.emit,
-            cancel=running.cancel,
+            cancel=cancel or threading.Event(),
         )
         try:
             output = job_module(job.kind).run(ctx)

@@ -40,12 +40,12 @@ def fit_image(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """Resize to cover `width` x `height` (keeping the aspect), then centre-crop."""
     src_h, src_w = image.shape[:2]
     if (src_w, src_h) == (width, height):
-        return image
+        return image.copy()
     scale = max(width / src_w, height / src_h)
     new_w, new_h = max(width, round(src_w * scale)), max(height, round(src_h * scale))
     resized = Image.fromarray(image).resize((new_w, new_h), Image.Resampling.LANCZOS)
     left, top = (new_w - width) // 2, (new_h - height) // 2
-    return np.asarray(resized.crop((left, top, left + width, top + height)), dtype=np.uint8)
+    return np.array(resized.crop((left, top, left + width, top + height)), dtype=np.uint8)
 
 
 def save_png(image: np.ndarray, path: str | os.PathLike[str]) -> None:

@@ -175,9 +175,9 @@ def probe_video(path: str | os.PathLike[str], what: str = "source clip") -> dict
         container.close()
 
 
-def read_recipe(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+def read_recipe(path: str | os.PathLike[str], what: str = "video") -> dict[str, Any] | None:
     """The recipe embedded in a video (or, failing that, its sidecar); None if it has none."""
-    container = _open_for_reading(path, "video")
+    container = _open_for_reading(path, what)
     try:
         metadata = dict(container.metadata)
     finally:

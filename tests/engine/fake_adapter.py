@@ -4,7 +4,7 @@ It behaves like a real adapter where the engine can tell: safetensors weights th
 the output, a seeded CPU generator for all noise, step callbacks with preview latents,
 `cond_frames` pinned into the result, `init_video` blended by `strength`, and a learned
 "upscaler". Behaviour switches for failure tests live in the folder's `fake_model.json`
-("step_sleep", "oom_on_gpu_decode") or in env vars (KINORA_FAKE_FAIL_DECODE=1,
+("step_sleep", "oom_on_gpu_decode", "oom_on_sample", "decode_noise") or in env vars (KINORA_FAKE_FAIL_DECODE=1,
 KINORA_FAKE_LOAD_LOG=<file> to record every load).
 """
 
@@ -110,6 +110,8 @@ class FakeModel(VideoModel):
         steps = request.steps
         if request.init_video is not None:
             steps = max(1, round(steps * request.strength))  # as diffusers' img2img does
+        if self.behaviour.get("oom_on_sample"):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         latents = noise
         for i in range(steps):
             time.sleep(float(self.behaviour.get("step_sleep", 0.0)))
@@ -126,6 +128,10 @@ class FakeModel(VideoModel):
         if self.behaviour.get("oom_on_gpu_decode") and self.device.type != "cpu":
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         up = latents.repeat_interleave(_SCALE, dim=2).repeat_interleave(_SCALE, dim=3)
+        amount = float(self.behaviour.get("decode_noise", 0.0))
+        if amount:  # incompressible detail, for tests that need a large file
+            generator = torch.Generator("cpu").manual_seed(0)
+            up = up + amount * torch.randn(up.shape, generator=generator)
         pixels = ((up.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
         return pixels.permute(0, 2, 3, 1).contiguous().numpy()
 
