@@ -95,11 +95,11 @@ def check_safetensors_only(folder: Path, components: Iterable[str]) -> None:
     if pickled:
         raise engine_error(
             ErrorKind.MODEL_MISSING,
-            f"{folder.name}: the weights of {', '.join(pickled)} are pickle files "
-            "(.bin/.pt/.ckpt), which can run code when loaded, so Kinora will not open them. "
-            "Convert the folder once in a trusted Python: load it with DiffusionPipeline."
-            "from_pretrained(folder) and save it with save_pretrained(new_folder, "
-            "safe_serialization=True), then add the new folder.",
+            # EngineError keeps 300 characters: the how-to-fix part must fit in that.
+            f"{', '.join(pickled)} weights are pickle files (.bin/.pt/.ckpt), which can run "
+            "code when loaded; Kinora loads safetensors only. Convert once in a trusted Python: "
+            "DiffusionPipeline.from_pretrained(folder).save_pretrained(new_folder, "
+            f"safe_serialization=True) (folder: {folder.name})",
         )
     if missing:
         raise engine_error(

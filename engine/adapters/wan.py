@@ -21,6 +21,10 @@ from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.protocol import ErrorKind, ModelInfo
 
 FAMILY = "wan"
+# Pixel multiple the job layer checks sizes against: VAE x8 times the transformer's 2x2
+# patches. Wan 2.2 TI2V-5B (x16 VAE) needs 32; `WanModel.check_request` checks the folder's
+# own value.
+SIZE_MULTIPLE = 16
 
 # model_index.json `_class_name` -> what the folder was saved as.
 PIPELINE_KINDS = {

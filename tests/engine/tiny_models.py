@@ -81,8 +81,8 @@ def _tiny_transformer(in_channels: int):
     )
 
 
-def build_tiny_wan(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
-    """Write a tiny random-weight Wan pipeline to `folder` (safetensors) and return it.
+def tiny_wan_pipeline(variant: str = "t2v", seed: int = 0):
+    """The tiny random-weight Wan pipeline in memory (what `build_tiny_wan` saves).
 
     variant "t2v": Wan 2.1 text-to-video (WanPipeline, FlowMatch Euler scheduler).
     variant "i2v": Wan 2.2 A14B-style image-to-video (WanImageToVideoPipeline with no CLIP
@@ -98,9 +98,6 @@ def build_tiny_wan(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
 
     if variant not in ("t2v", "i2v"):
         raise ValueError(f"unknown tiny Wan variant {variant!r}; expected 't2v' or 'i2v'")
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-
     torch.manual_seed(seed)
     tokenizer = _tiny_tokenizer()
     torch.manual_seed(seed)
@@ -131,7 +128,18 @@ def build_tiny_wan(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
             image_processor=None,
             boundary_ratio=None,
         )
-    pipe.save_pretrained(folder, safe_serialization=True)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_tiny_wan(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+    """Write a tiny random-weight Wan pipeline to `folder` (safetensors only); return it.
+
+    See `tiny_wan_pipeline` for the variants. The same seed writes the same weights.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tiny_wan_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
     return folder
 
 
