@@ -1,0 +1,160 @@
+"""Train the demo denoiser: `python -m engine.demo_model.train --out runs/demo [--minutes N]
+[--resume]`.
+
+Reproducible from `--seed`: batch k is drawn from a generator seeded with (seed, k), so a run
+resumed from a checkpoint sees the same data as one that never stopped. Writes
+`ckpt.pt` (atomically, every `--ckpt-minutes`) and `log.jsonl` (one JSON object per logged
+step: step, loss, samples/s, elapsed seconds). Run it with `nice -n 19` on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import platform
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.demo_model.checkpoint import load, save_atomic
+from engine.demo_model.data import make_batch
+from engine.demo_model.flow import training_loss
+from engine.demo_model.text import TextEncoder
+from engine.demo_model.unet import DemoUNet, UNetConfig
+
+DEFAULT_CONFIG = UNetConfig(c1=32, c2=96, emb=192, heads=4, blocks1=1, blocks2=2)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", type=Path, required=True, help="run folder (checkpoint + log)")
+    p.add_argument("--minutes", type=float, default=0.0, help="stop after N minutes; 0: never")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt if present")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--ema", type=float, default=0.995)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--ckpt-minutes", type=float, default=4.0)
+    p.add_argument("--log-every", type=int, default=25)
+    return p.parse_args(argv)
+
+
+class Trainer:
+    """Holds the model, its EMA copy, the optimiser and the counters that checkpoints save."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        torch.manual_seed(args.seed)
+        self.cfg = DEFAULT_CONFIG
+        self.net = DemoUNet(self.cfg)
+        self.ema = copy.deepcopy(self.net).requires_grad_(False)
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=args.lr, weight_decay=0.01)
+        self.step = 0
+        self.samples = 0
+        self.train_seconds = 0.0
+        self.gen = torch.Generator().manual_seed(args.seed)
+        self.text = TextEncoder()
+
+    def state(self) -> dict:
+        return {
+            "net": self.net.state_dict(),
+            "ema": self.ema.state_dict(),
+            "opt": self.opt.state_dict(),
+            "config": self.cfg.to_dict(),
+            "step": self.step,
+            "samples": self.samples,
+            "train_seconds": self.train_seconds,
+            "seed": self.args.seed,
+            "gen": self.gen.get_state(),
+            "hardware": f"{platform.processor() or platform.machine()}, "
+            f"{self.args.threads} CPU threads, torch {torch.__version__}",
+        }
+
+    def restore(self, state: dict) -> None:
+        self.net.load_state_dict(state["net"])
+        self.ema.load_state_dict(state["ema"])
+        self.opt.load_state_dict(state["opt"])
+        self.step, self.samples = state["step"], state["samples"]
+        self.train_seconds = state["train_seconds"]
+        self.gen.set_state(state["gen"])
+
+    def lr_at(self, step: int) -> float:
+        # Short warm-up, then constant: the run length is unknown (it is resumed at will).
+        return self.args.lr * min(1.0, (step + 1) / 300)
+
+    def train_step(self) -> float:
+        rng = np.random.default_rng([self.args.seed, self.step])
+        batch = make_batch(rng, self.args.batch)
+        text = self.text.encode(batch["captions"])
+        for group in self.opt.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        loss = training_loss(
+            self.net, batch["x0"], batch["obj_mask"], batch["known_mask"], text, self.gen
+        )
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 1.0)
+        self.opt.step()
+        # EMA warms up so early exports are not dominated by the random initialisation.
+        decay = min(self.args.ema, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for e, p in zip(self.ema.parameters(), self.net.parameters(), strict=True):
+                e.lerp_(p, 1 - decay)
+        self.step += 1
+        self.samples += self.args.batch
+        return float(loss.detach())
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.out / "ckpt.pt"
+    trainer = Trainer(args)
+    if args.resume and ckpt_path.exists():
+        trainer.restore(load(ckpt_path))
+        print(f"resumed at step {trainer.step} ({trainer.samples} samples)", flush=True)
+    stop = {"flag": False}
+
+    def _request_stop(signum, frame):  # finish the step, save, exit cleanly
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    log = open(args.out / "log.jsonl", "a", buffering=1)  # noqa: SIM115 - lives for the run
+    start = last_ckpt = time.time()
+    window_t, window_n, losses = time.time(), 0, []
+    while not stop["flag"]:
+        t0 = time.time()
+        losses.append(trainer.train_step())
+        trainer.train_seconds += time.time() - t0
+        window_n += args.batch
+        if trainer.step % args.log_every == 0:
+            now = time.time()
+            record = {
+                "step": trainer.step,
+                "samples": trainer.samples,
+                "loss": round(float(np.mean(losses)), 5),
+                "samples_per_s": round(window_n / (now - window_t), 2),
+                "elapsed_s": round(now - start, 1),
+                "train_seconds": round(trainer.train_seconds, 1),
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            }
+            log.write(json.dumps(record) + "\n")
+            window_t, window_n, losses = now, 0, []
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save_atomic(trainer.state(), ckpt_path)
+            last_ckpt = time.time()
+        if args.minutes and time.time() - start > args.minutes * 60:
+            break
+    save_atomic(trainer.state(), ckpt_path)
+    log.close()
+
+
+if __name__ == "__main__":
+    main()
