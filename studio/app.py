@@ -7,13 +7,13 @@ Nothing else in the studio creates these objects; tests build the same graph wit
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from studio import paths
 from studio.models.engine_status import EngineStatus
 from studio.models.notifications import Notifications
 from studio.models.player_model import PlayerModel
@@ -25,16 +25,6 @@ APP_NAME = "Kinora Studio"
 ORG_NAME = "Kinora"
 
 log = logging.getLogger(__name__)
-
-
-def data_dir() -> Path:
-    """Where renders and logs go: $KINORA_DATA_DIR, else the platform's user data folder."""
-    override = os.environ.get("KINORA_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, ORG_NAME))
 
 
 def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
@@ -58,8 +48,7 @@ def run_gui(argv: list[str]) -> int:
     app.setOrganizationName(ORG_NAME)
     app.setApplicationDisplayName(APP_NAME)
     apply_theme(app)
-    data = data_dir()
-    data.mkdir(parents=True, exist_ok=True)
+    data = paths.data_dir()
     settings = QSettings(ORG_NAME, APP_NAME)
     link = EngineLink()
     window = build_main_window(link, data, settings)

@@ -49,7 +49,7 @@ class EngineStatus(QObject):
         self.notifications = notifications
         self.state = link.state
         self.info: protocol.Ready | None = link.info
-        self._had_crash = False
+        self._crash_notice = None
         link.stateChanged.connect(self._on_state)
         link.ready.connect(self._on_ready)
 
@@ -98,15 +98,21 @@ class EngineStatus(QObject):
         if state == self.state:
             return
         previous, self.state = self.state, state
-        if state == "crashed" and self.notifications is not None:
-            self._had_crash = True
-            self.notifications.error(
-                "The engine stopped unexpectedly. It is restarting; your finished renders are safe."
-            )
-        elif state == "ready" and previous in ("crashed", "restarting") and self._had_crash:
-            self._had_crash = False
-            if self.notifications is not None:
-                self.notifications.info("The engine restarted and is ready.")
+        notes = self.notifications
+        if notes is not None:
+            if state == "crashed":
+                self._crash_notice = notes.error(
+                    "The engine stopped unexpectedly. It is restarting; finished renders are safe."
+                )
+            elif state == "ready" and previous in ("crashed", "restarting"):
+                # Replace our own crash notice with a calm one, but never hide a newer
+                # message (e.g. the failed render's reason) that came after it.
+                current = notes.current
+                if current is not None and current is self._crash_notice:
+                    notes.info("The engine stopped unexpectedly and was restarted.")
+                self._crash_notice = None
+            elif state == "stopped" and getattr(self.link, "error", None):
+                notes.error(f"The engine stopped and will not restart: {self.link.error}")
         self.changed.emit()
 
     def _on_ready(self, ready: protocol.Ready) -> None:

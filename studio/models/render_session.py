@@ -179,13 +179,12 @@ class RenderSession(QObject):
 
     def _on_engine_state(self, state: str) -> None:
         self._engine_state = state
-        if state in ("crashed", "stopped") and self.job.is_active:
+        # After a crash the link answers the running job with `failed` (engine_crashed) and
+        # re-sends queued ones to the restarted engine, so a crash alone changes no job.
+        # "stopped" is final: nothing will answer a job still in flight, so end it here.
+        if state == "stopped" and self.job.is_active:
             self._remove_partial()
-            self.job.fail(
-                protocol.ErrorKind.ENGINE_CRASHED,
-                "The engine stopped during this render. It restarts by itself; "
-                "press Render to try again.",
-            )
+            self.job.fail(protocol.ErrorKind.ENGINE_CRASHED, "the engine is not running")
         self.changed.emit()
 
     def _remove_partial(self) -> None:
@@ -204,7 +203,14 @@ class RenderSession(QObject):
         self.resultReady.emit(path)
 
     def _on_failed(self, kind: str, message: str) -> None:
-        self.notifications.error(f"Render failed: {message}", show_log=True)
+        if kind == protocol.ErrorKind.ENGINE_CRASHED:
+            text = (
+                f"The engine stopped during this render ({message}). "
+                "It restarts by itself; press Render to try again."
+            )
+        else:
+            text = f"Render failed: {message}"
+        self.notifications.error(text, show_log=True)
 
     def _on_cancelled(self) -> None:
         self.notifications.info("Render stopped.")
