@@ -4,7 +4,8 @@ It behaves like a real adapter where the engine can tell: safetensors weights th
 the output, a seeded CPU generator for all noise, step callbacks with preview latents,
 `cond_frames` pinned into the result, `init_video` blended by `strength`, and a learned
 "upscaler". Behaviour switches for failure tests live in the folder's `fake_model.json`
-("step_sleep", "oom_on_gpu_decode", "oom_on_sample", "decode_noise") or in env vars (KINORA_FAKE_FAIL_DECODE=1,
+("step_sleep", "oom_on_gpu_decode", "oom_on_sample", "decode_noise",
+"latent_scale") or in env vars (KINORA_FAKE_FAIL_DECODE=1,
 KINORA_FAKE_LOAD_LOG=<file> to record every load).
 """
 
@@ -103,7 +104,8 @@ class FakeModel(VideoModel):
         return target
 
     def sample(self, request: SampleRequest, on_step: StepCallback) -> torch.Tensor:
-        h, w = request.height // _SCALE, request.width // _SCALE
+        scale = int(self.behaviour.get("latent_scale", _SCALE))
+        h, w = request.height // scale, request.width // scale
         generator = torch.Generator("cpu").manual_seed(request.seed)
         noise = torch.randn(request.num_frames, 3, h, w, generator=generator)
         target = self._target(request, request.num_frames, h, w)
@@ -127,7 +129,8 @@ class FakeModel(VideoModel):
             raise RuntimeError("fake decode failure")
         if self.behaviour.get("oom_on_gpu_decode") and self.device.type != "cpu":
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        up = latents.repeat_interleave(_SCALE, dim=2).repeat_interleave(_SCALE, dim=3)
+        scale = int(self.behaviour.get("latent_scale", _SCALE))
+        up = latents.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
         amount = float(self.behaviour.get("decode_noise", 0.0))
         if amount:  # incompressible detail, for tests that need a large file
             generator = torch.Generator("cpu").manual_seed(0)
