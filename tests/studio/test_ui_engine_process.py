@@ -1,0 +1,50 @@
+"""The main window on the real EngineLink, with the fake engine as a separate process."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings, Qt
+
+from studio import paths
+from studio.app import build_main_window
+from studio.engine_link.qt_link import EngineLink
+
+
+def test_render_from_the_prompt_panel_through_the_engine_process(qtbot, fake_engine, tmp_path):
+    fake_engine("--step-delay", "0.02")
+    link = EngineLink(restart=False)
+    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    window = build_main_window(link, paths.data_dir(), settings)
+    qtbot.addWidget(window)
+    window.show()
+    link.start()
+    try:
+        bar = window.statusBar()
+        qtbot.waitUntil(lambda: bar.state_label.text() == "Engine ready", timeout=20000)
+        panel = window.prompt_panel
+        assert panel.model_combo.currentText() == "Fake demo"
+        assert not panel.end_well.isEnabled()  # the fake demo model has no end image
+        panel.steps_spin.setValue(6)
+        panel.prompt_edit.setFocus()
+        qtbot.keyClicks(panel.prompt_edit, "a blue square moves left")
+        qtbot.keyClick(panel.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        job = window.session.job
+        assert job.is_active
+        seen_steps = set()
+        qtbot.waitUntil(
+            lambda: seen_steps.add(job.step_text) or job.state == "finished", timeout=20000
+        )
+        assert "step 3 / 6" in seen_steps  # the panel's steps reached the engine
+        assert job.result_path and os.path.isfile(job.result_path)
+        assert job.result_path.startswith(str(paths.data_dir() / "renders"))
+        assert "a-blue-square-moves-left" in os.path.basename(job.result_path)
+        assert job.preview_path and os.path.isfile(job.preview_path)
+        # The fake engine writes a stand-in file, not a real MP4: the player says so calmly.
+        assert window.player_model.path == job.result_path
+        assert window.player_model.error.startswith("Not a video")
+        assert panel.seed_spin.value() == job.seed
+        assert panel.render_button.isEnabled()
+    finally:
+        link.shutdown()
+    assert bar.state_label.text() == "Engine stopped"
