@@ -99,11 +99,14 @@ class Registry:
             try:
                 modules.append(importlib.import_module(name))
             except ModuleNotFoundError as exc:
-                # Only skip a module that does not exist yet; a bug inside one must surface.
-                if exc.name and name.startswith(exc.name):
+                if exc.name and name.startswith(exc.name):  # the module itself is absent
                     log.debug("adapter module %s not available (%s); skipped", name, exc)
                 else:
-                    raise
+                    log.exception("adapter module %s needs a missing package; skipped", name)
+            except Exception:
+                # One broken family must not take the others (and the demo model) down:
+                # the engine still starts, and the traceback is in the log.
+                log.exception("adapter module %s failed to import; skipped", name)
         return modules
 
     @staticmethod

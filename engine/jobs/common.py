@@ -26,7 +26,7 @@ from safetensors.torch import save_file
 
 from engine import devices
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
-from engine.errors import JobInterrupted, bad_input, is_out_of_memory
+from engine.errors import JobInterrupted, bad_input, is_out_of_memory, unsupported
 from engine.media.image import save_png
 from engine.media.video import write_mp4
 from engine.protocol import ASPECTS, Job, Message, ModelInfo, Preview, Progress
@@ -193,8 +193,6 @@ def check_sampling(job: Any, info: ModelInfo) -> None:
 
 def check_capability(info: ModelInfo, capability: str, what: str) -> None:
     """Fail with `unsupported` naming the model and what it cannot do."""
-    from engine.errors import unsupported
-
     if not info.can(capability):
         can = ", ".join(info.capabilities) or "nothing"
         raise unsupported(f"{info.name} cannot do {what} (it supports: {can})")
@@ -280,7 +278,11 @@ def load_model(ctx: JobContext, entry: ModelEntry) -> VideoModel:
 
 
 def model_weights_hash(ctx: JobContext, entry: ModelEntry) -> str:
-    """The cached sha256 of the model's safetensors files."""
+    """The cached sha256 of the model's safetensors files.
+
+    Called inside the loading phase: the first hash of a multi-GB model takes a while, and
+    the studio should show "loading" rather than nothing.
+    """
     return weights_hash(entry.folder, ctx.work_dir / "weights-hashes.json")
 
 

@@ -39,7 +39,12 @@ def check_inputs(job: ExtendJob, info: ModelInfo, multiple: int = 8) -> None:
     clip = probe_video(job.source_clip)
     if not 1 <= clip["fps"] <= 60:
         raise bad_input(f"the source clip's frame rate ({clip['fps']} fps) is outside 1..60")
-    common.check_fps(clip["fps"], info)
+    if info.fps_choices and clip["fps"] not in info.fps_choices:
+        rates = ", ".join(str(c) for c in info.fps_choices)
+        raise bad_input(
+            f"the source clip runs at {clip['fps']} fps but {info.name} makes {rates} fps: "
+            "extend a clip made at one of those rates, or pick another model"
+        )
     if job.bridge_frame is not None:
         count = clip["frames"] or len(read_video(job.source_clip)[0])
         if not 0 <= job.bridge_frame < count:
@@ -103,6 +108,9 @@ def run(ctx: JobContext) -> JobOutput:
             "colour_match": "per-channel mean/std, clamped",
         },
     }
+
+    # 2. load the model (and hash its weights for the recipe)
+    model = common.load_model(ctx, entry)
     recipe = build_recipe(
         job,
         model=info,
@@ -111,9 +119,6 @@ def run(ctx: JobContext) -> JobOutput:
         params=params,
         inputs={"source_clip": job.source_clip},
     )
-
-    # 2. load the model
-    model = common.load_model(ctx, entry)
 
     # 3. prepare the conditioning: the context frames at the start of the new clip
     ctx.enter_phase("encoding")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.adapters.base import SampleRequest
+from engine.errors import bad_input
 from engine.jobs import common
 from engine.jobs.common import JobContext, JobOutput
 from engine.media.image import check_image, fit_image, read_image
@@ -14,7 +15,7 @@ def check_inputs(job: GenerateJob, info: ModelInfo, multiple: int = 8) -> None:
     """Fail early, before any weights load, with a message that says what to change."""
     common.check_capability(info, "generate", "text-to-video")
     if not isinstance(job.prompt, str) or not job.prompt.strip():
-        raise common.bad_input("the prompt is empty: describe the shot")
+        raise bad_input("the prompt is empty: describe the shot")
     common.check_output(job)
     common.check_sampling(job, info)
     common.check_seconds(job.seconds, info)
@@ -54,18 +55,17 @@ def run(ctx: JobContext) -> JobOutput:
         "num_frames": num_frames,
         "seconds": round(num_frames / fps, 3),
     }
-    inputs = {"start_image": job.start_image, "end_image": job.end_image}
+
+    # 2. load the model (and hash its weights for the recipe)
+    model = common.load_model(ctx, entry)
     recipe = build_recipe(
         job,
         model=info,
         weights=common.model_weights_hash(ctx, entry),
         device=ctx.device,
         params=params,
-        inputs=inputs,
+        inputs={"start_image": job.start_image, "end_image": job.end_image},
     )
-
-    # 2. load the model
-    model = common.load_model(ctx, entry)
 
     # 3. prepare the conditioning frames
     ctx.enter_phase("encoding")

@@ -82,6 +82,9 @@ def run(ctx: JobContext) -> JobOutput:
         "seconds": round(num_frames / fps, 3),
         "strength": float(job.strength),
     }
+
+    # 2. load the model (and hash its weights for the recipe)
+    model = common.load_model(ctx, entry)
     recipe = build_recipe(
         job,
         model=info,
@@ -90,9 +93,6 @@ def run(ctx: JobContext) -> JobOutput:
         params=params,
         inputs={"source_clip": job.source_clip, "reference_image": job.reference_image},
     )
-
-    # 2. load the model
-    model = common.load_model(ctx, entry)
 
     # 3. prepare the init video (and steer its colour toward the reference image)
     ctx.enter_phase("encoding")

@@ -93,17 +93,17 @@ def run(ctx: JobContext) -> JobOutput:
         default_fps=fps,
         fps_choices=[],
     )
+
+    # 2. load the model (and hash its weights), only for a learned upscale
+    model = common.load_model(ctx, entry) if learned and entry else None
     recipe = build_recipe(
         job,
         model=model_info,
-        weights=common.model_weights_hash(ctx, entry) if learned and entry else "",
+        weights=common.model_weights_hash(ctx, entry) if model and entry else "",
         device=ctx.device,
         params=params,
         inputs={"source_clip": job.source_clip},
     )
-
-    # 2. load the model, only for a learned upscale
-    model = common.load_model(ctx, entry) if learned and entry else None
 
     # 3. spatial upscale: learned steps report as denoising, classic as decoding per frame
     if model is not None:

@@ -4,7 +4,7 @@ It behaves like a real adapter where the engine can tell: safetensors weights th
 the output, a seeded CPU generator for all noise, step callbacks with preview latents,
 `cond_frames` pinned into the result, `init_video` blended by `strength`, and a learned
 "upscaler". Behaviour switches for failure tests live in the folder's `fake_model.json`
-("step_sleep", "oom_on_gpu_decode", "oom_on_sample", "decode_noise",
+("step_sleep", "oom_on_gpu_decode", "oom_on_sample", "decode_noise", "chatty",
 "latent_scale") or in env vars (KINORA_FAKE_FAIL_DECODE=1,
 KINORA_FAKE_LOAD_LOG=<file> to record every load).
 """
@@ -84,6 +84,9 @@ class FakeModel(VideoModel):
         if log_path:
             with open(log_path, "a", encoding="utf-8") as handle:
                 handle.write(f"{self.info.id} {device.type}\n")
+        if self.behaviour.get("chatty"):  # like a library that prints, or C code on fd 1
+            print("print() from the model while loading", flush=True)
+            os.write(1, b"fd 1 from C code while loading\n")
         self.palette = load_file(str(self.folder / "weights.safetensors"))["palette"]
         self.device = device
 

@@ -131,10 +131,10 @@ def start_engine(tmp_path):
 
 
 def test_handshake_job_bad_line_and_exit_on_eof(start_engine, tmp_path):
-    engine = start_engine()
+    engine = start_engine(behaviour={"chatty": True})  # prints to stdout while loading
     ready = engine.next_event()
     assert ready.type == "ready" and ready.device == "cpu" and ready.dtype == "float32"
-    assert [m.id for m in ready.models] == ["fake"] and ready.memory_total > 0
+    assert "fake" in [m.id for m in ready.models] and ready.memory_total > 0
 
     engine.send_raw(b"this is not json\n")
     bad = engine.next_event()
@@ -159,7 +159,9 @@ def test_handshake_job_bad_line_and_exit_on_eof(start_engine, tmp_path):
     assert read_recipe(video) == json.loads(Path(sidecar).read_text()) == done.recipe
 
     assert engine.close() == 0  # stdin EOF: the parent died
-    assert all(line.startswith(b"{") for line in engine.raw_lines)  # nothing else on stdout
+    # stray prints and C-level writes to fd 1 went to the log, not into the protocol
+    assert all(line.startswith(b"{") for line in engine.raw_lines)
+    assert "print() from the model" in engine.log() and "fd 1 from C" in engine.log()
 
 
 def test_cancel_queued_and_interrupt_running(start_engine, tmp_path):
