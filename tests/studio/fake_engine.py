@@ -17,6 +17,7 @@ can run a normal job after a misbehaving one:
   --ready-delay S
   --crash-at-step N  (every job; -1: never)
   --ignore-interrupts (every job)
+  --spawn-child       (a `sleep` grandchild, to test process-group kills)
 
 Like the real engine it refuses an output folder that does not exist (bad_input) and a
 model it does not know (model_missing), writes the output to protocol.partial_path first
@@ -249,6 +250,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--ignore-interrupts", action="store_true", default=bool(env("ignore-interrupts", ""))
     )
+    parser.add_argument("--spawn-child", action="store_true", default=bool(env("spawn-child", "")))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model-dir", action="append", default=[])
     return parser.parse_args(argv)
@@ -260,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     if opts.exit_before_ready is not None:
         say("fatal: cannot start (simulated)")
         return int(opts.exit_before_ready)
+    if opts.spawn_child:
+        import subprocess
+
+        child = subprocess.Popen(["sleep", "300"])
+        say(f"child pid {child.pid}")
     time.sleep(opts.ready_delay)
     if opts.garbage:
         emit_raw("loading... this is not JSON")

@@ -1,0 +1,110 @@
+"""The headless `studio` command line: the same engine process as the GUI, no window.
+
+    studio generate PROMPT -o OUT.mp4 [...]     studio extend CLIP -o OUT.mp4 [...]
+    studio remix CLIP PROMPT -o OUT.mp4 [...]   studio upscale CLIP -o OUT.mp4 [...]
+    studio models
+
+Exit codes: 0 done, 1 engine failure, 2 bad input, 130 interrupted (see runner.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import signal
+import sys
+
+from studio import paths
+from studio.cli.jobs import BadInput, build_job
+from studio.cli.models_table import models_table
+from studio.cli.parser import (
+    EXIT_BAD_INPUT,
+    EXIT_ENGINE_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    SUBCOMMANDS,
+    build_parser,
+    fail,
+)
+from studio.cli.progress import ProgressPrinter
+from studio.cli.runner import run_job, start_engine
+from studio.engine_link import client
+from studio.engine_link.subprocess_link import SubprocessLink
+
+log = logging.getLogger("studio.cli")
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main", "parse"]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Parse a command line; exits 2 with one line on a usage error."""
+    return build_parser().parse_args(argv)
+
+
+def _log_to_file() -> str:
+    """The CLI's own log (tracebacks go here, never to the terminal)."""
+    path = paths.log_dir() / "studio-cli.log"
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return str(path)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM both mean "stop cleanly": interrupt, kill, remove the partial.
+
+    Set explicitly because a shell starts background jobs with SIGINT ignored, and Python
+    keeps it ignored: `kill -INT` from a batch script would otherwise do nothing.
+    """
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute a parsed subcommand; returns the exit code."""
+    try:
+        command = client.engine_command(args.device, args.model_dir or ())
+    except ValueError as exc:
+        return fail(str(exc), EXIT_ENGINE_FAILURE)
+    if args.command == "models":
+        with SubprocessLink(command) as link:
+            ready = start_engine(link)
+            if isinstance(ready, int):
+                return ready
+            print(models_table(ready), flush=True)
+            return EXIT_OK
+    try:
+        job = build_job(args)
+    except BadInput as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    with SubprocessLink(command) as link:
+        return run_job(job, link, ProgressPrinter(quiet=args.quiet))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for a subcommand line; never lets a traceback reach the terminal."""
+    args = parse(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        return fail("no command given; use one of " + ", ".join(SUBCOMMANDS))
+    _interrupt_on_signals()
+    try:
+        log_path = _log_to_file()
+    except OSError as exc:
+        return fail(f"cannot write the log folder: {exc}", EXIT_ENGINE_FAILURE)
+    try:
+        return run(args)
+    except KeyboardInterrupt:  # Ctrl+C outside a job (e.g. during `studio models`)
+        print("studio: interrupted", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug in the studio: one line here, the traceback in the log
+        log.exception("studio %s failed", args.command)
+        return fail(f"internal error ({exc}); details in {log_path}", EXIT_ENGINE_FAILURE)
