@@ -36,5 +36,10 @@ def make_batch(rng: np.random.Generator, batch: int, frames: int = TRAIN_FRAMES)
     x0 = torch.from_numpy(np.stack(clips)).permute(0, 1, 4, 2, 3) * 2 - 1
     obj_mask = torch.from_numpy(np.stack(masks))[:, :, None]
     known = torch.from_numpy(sample_known_mask(rng, batch, frames))
-    return {"x0": x0.contiguous(), "obj_mask": obj_mask, "known_mask": known,
-            "captions": captions, "aspect": aspect}
+    return {
+        "x0": x0.contiguous(),
+        "obj_mask": obj_mask,
+        "known_mask": known,
+        "captions": captions,
+        "aspect": aspect,
+    }

@@ -103,6 +103,8 @@ def sample(
     km = known_mask.view(1, frames, 1, 1, 1).expand(1, frames, 1, hgt, wid).contiguous()
     kn = (known * known_mask.view(frames, 1, 1, 1))[None]
     start = 1.0 if init is None else float(min(max(strength, 0.0), 1.0))
+    if init is not None and start <= 0.0:
+        return init.clone().clamp(-1, 1)  # strength 0 keeps the source unchanged
     noise = torch.randn((1, *shape), generator=gen)
     x = noise if init is None else (1 - start) * init[None] + start * noise
     ts = timesteps(steps, start)

@@ -1,0 +1,210 @@
+"""The bundled Kinora demo model (resources/models/kinora-demo) as a model family.
+
+A small pixel-space video denoiser trained by this project (engine/demo_model/). Start
+image, end image and extend are all "known frames" given to the network; remix is SDEdit
+(the source noised to `strength`, then denoised with the new prompt). There is no VAE: the
+"latents" are the clip itself in [-1, 1], so decode and preview are a rescale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from engine.adapters.base import SampleRequest, StepCallback, VideoModel
+from engine.demo_model import flow
+from engine.demo_model.data import FPS, SIZES
+from engine.demo_model.export import CONFIG_NAME, FORMAT, SR_FILE, UNET_FILE
+from engine.demo_model.sr import SRNet
+from engine.demo_model.unet import DOWNSAMPLE, DemoUNet, UNetConfig
+from engine.protocol import ErrorKind, ModelInfo
+
+FAMILY = "demo"
+SIZE_MULTIPLE = DOWNSAMPLE  # pixel-unshuffle x2 then one stride-2 level
+MODEL_ID = "demo"
+DEFAULT_STEPS = 16
+DEFAULT_GUIDANCE = 3.0
+MAX_SECONDS = 4.0
+
+NOTES = (
+    "Toy model trained here on CPU: one or two simple coloured shapes (ball, square, "
+    "triangle) moving left/right/up/down, bouncing, growing or shrinking over plain, sky, "
+    "sunset, night or grassy backgrounds, 64x36 at 8 fps. It cannot draw people, places, text "
+    "or anything outside that domain, and it is young: it often misses colour or motion."
+)
+
+
+def _error(kind: str, message: str) -> Exception:
+    # Imported lazily: engine.errors belongs to the server side and may evolve separately.
+    from engine.errors import EngineError
+
+    return EngineError(kind, message)
+
+
+def probe(folder: Path) -> ModelInfo | None:
+    """Recognise a kinora-demo folder by its config file; its weights must be safetensors."""
+    folder = Path(folder)
+    config_path = folder / CONFIG_NAME
+    if not config_path.is_file():
+        return None
+    try:
+        config = json.loads(config_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if config.get("format") != FORMAT or not (folder / UNET_FILE).is_file():
+        return None
+    capabilities = ["generate", "start_image", "end_image", "extend", "remix"]
+    if config.get("sr_scales") and (folder / SR_FILE).is_file():
+        capabilities.append("upscale")
+    return ModelInfo(
+        id=MODEL_ID,
+        name="Kinora demo",
+        family=FAMILY,
+        capabilities=capabilities,
+        sizes={aspect: [list(size)] for aspect, size in SIZES.items()},
+        default_fps=FPS,
+        fps_choices=[FPS],
+        frame_multiple=4,
+        frame_offset=0,
+        max_seconds=MAX_SECONDS,
+        default_steps=DEFAULT_STEPS,
+        default_guidance=DEFAULT_GUIDANCE,
+        path=str(folder),
+        notes=NOTES,
+    )
+
+
+def create(info: ModelInfo, folder: Path) -> VideoModel:
+    """An unloaded demo model for `folder`."""
+    return DemoModel(info, Path(folder))
+
+
+def _to_unit(frames: np.ndarray) -> torch.Tensor:
+    """uint8 (..., H, W, 3) -> float (..., 3, H, W) in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).float() / 127.5 - 1.0
+    return x.movedim(-1, -3)
+
+
+def _to_uint8(x: torch.Tensor) -> np.ndarray:
+    """float (..., 3, H, W) in [-1, 1] -> uint8 (..., H, W, 3)."""
+    x = ((x.detach().float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
+    return x.movedim(-3, -1).cpu().numpy()
+
+
+class DemoModel(VideoModel):
+    """The demo denoiser, its text encoder and its learned upscalers."""
+
+    def __init__(self, info: ModelInfo, folder: Path) -> None:
+        self.info = info
+        self.folder = folder
+        self.net: DemoUNet | None = None
+        self.sr: dict[int, SRNet] = {}
+        self.text = None
+
+    def load(self, device: torch.device, dtype: torch.dtype) -> None:
+        """Load weights as float32 on the CPU: the net is small, and fp16 convs on a CPU are
+        slower, not faster. (`device`/`dtype` are accepted for the contract.)"""
+        from engine.demo_model.text import TextEncoder
+
+        config = json.loads((self.folder / CONFIG_NAME).read_text())
+        net = DemoUNet(UNetConfig(**config["unet"]))
+        state = load_file(str(self.folder / UNET_FILE))
+        net.load_state_dict({k: v.float() for k, v in state.items()})
+        self.net = net.eval().requires_grad_(False)
+        sr_path = self.folder / SR_FILE
+        if sr_path.is_file():
+            tensors = load_file(str(sr_path))
+            for scale in config.get("sr_scales", []):
+                prefix = f"x{scale}."
+                sr = SRNet(scale)
+                sr.load_state_dict(
+                    {
+                        k[len(prefix) :]: v.float()
+                        for k, v in tensors.items()
+                        if k.startswith(prefix)
+                    }
+                )
+                self.sr[scale] = sr.eval().requires_grad_(False)
+        self.text = TextEncoder(cache_size=512)
+
+    def _check(self, request: SampleRequest) -> None:
+        if self.net is None:
+            raise RuntimeError("DemoModel.sample called before load()")
+        w, h, n = request.width, request.height, request.num_frames
+        if w % SIZE_MULTIPLE or h % SIZE_MULTIPLE:
+            raise _error(
+                ErrorKind.BAD_INPUT,
+                f"width and height must be multiples of {SIZE_MULTIPLE} (got {w}x{h})",
+            )
+        for index, frame in request.cond_frames.items():
+            if not 0 <= index < n:
+                raise _error(ErrorKind.BAD_INPUT, f"known frame {index} is outside 0..{n - 1}")
+            if frame.shape != (h, w, 3):
+                raise _error(
+                    ErrorKind.BAD_INPUT,
+                    f"known frame {index} is {frame.shape}, expected {(h, w, 3)}",
+                )
+        if request.init_video is not None and request.init_video.shape != (n, h, w, 3):
+            raise _error(
+                ErrorKind.BAD_INPUT,
+                f"remix source is {request.init_video.shape}, expected {(n, h, w, 3)}",
+            )
+
+    def sample(self, request: SampleRequest, on_step: StepCallback) -> torch.Tensor:
+        """Denoise one clip; returns (T, 3, H, W) in [-1, 1] (pixel-space "latents")."""
+        self._check(request)
+        n, h, w = request.num_frames, request.height, request.width
+        text = self.text.encode([request.prompt])
+        uncond = self.text.encode([request.negative_prompt or ""])
+        known = torch.zeros(n, 3, h, w)
+        known_mask = torch.zeros(n)
+        for index, frame in request.cond_frames.items():
+            known[index] = _to_unit(frame)
+            known_mask[index] = 1.0
+        init = None if request.init_video is None else _to_unit(request.init_video)
+        gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
+        return flow.sample(
+            self.net,
+            (n, 3, h, w),
+            text,
+            uncond,
+            guidance=float(request.guidance),
+            steps=int(request.steps),
+            gen=gen,
+            known=known,
+            known_mask=known_mask,
+            init=init,
+            strength=request.strength if init is not None else 1.0,
+            on_step=on_step,
+        )
+
+    def decode(self, latents: torch.Tensor) -> np.ndarray:
+        """(T, 3, H, W) in [-1, 1] -> uint8 (T, H, W, 3)."""
+        return _to_uint8(latents)
+
+    def preview(self, latents: torch.Tensor) -> np.ndarray:
+        """The middle frame of the current estimate, as uint8 (H, W, 3)."""
+        return _to_uint8(latents[latents.shape[0] // 2])
+
+    @torch.no_grad()
+    def upscale(self, frames: np.ndarray, scale: int, on_step: StepCallback) -> np.ndarray:
+        """Learned x2/x4 super-resolution, one frame at a time (progress per frame)."""
+        if scale == 1:
+            return frames
+        if scale not in self.sr:
+            raise _error(
+                ErrorKind.UNSUPPORTED,
+                f"the demo upscaler does x{' and x'.join(map(str, sorted(self.sr)))}, not x{scale}",
+            )
+        out = []
+        for i, frame in enumerate(frames):
+            out.append(_to_uint8(self.sr[scale](_to_unit(frame)[None])[0]))
+            on_step(i + 1, len(frames), None)
+        return np.stack(out)
+
+    def unload(self) -> None:
+        self.net, self.sr, self.text = None, {}, None

@@ -1,0 +1,96 @@
+"""Export a training run to the shipped model folder:
+`python -m engine.demo_model.export runs/demo resources/models/kinora-demo [--sr runs/demo-sr]`.
+
+Writes `unet.safetensors` (the EMA weights, fp16), `sr.safetensors` (x2 and x4 nets, fp16)
+and `kinora-demo.json` (architecture, sizes, training facts). The adapter loads only these
+files; the torch checkpoints in runs/ never leave the training machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from engine.demo_model.checkpoint import load
+
+CONFIG_NAME = "kinora-demo.json"
+FORMAT = "kinora-demo"
+FORMAT_VERSION = 1
+UNET_FILE = "unet.safetensors"
+SR_FILE = "sr.safetensors"
+
+
+def _fp16(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}
+
+
+def _atomic_save_safetensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp))
+    os.replace(tmp, path)
+
+
+def write_model_folder(
+    folder: Path,
+    unet_state: dict[str, torch.Tensor],
+    unet_config: dict,
+    sr_states: dict[int, dict[str, torch.Tensor]],
+    training: dict,
+) -> Path:
+    """Write a complete model folder (weights + config) that `engine.adapters.demo` loads.
+
+    Used by the export command and by the tests (with a tiny random network)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _atomic_save_safetensors(_fp16(unet_state), folder / UNET_FILE)
+    sr = {f"x{scale}.{k}": v for scale, st in sr_states.items() for k, v in _fp16(st).items()}
+    if sr:
+        _atomic_save_safetensors(sr, folder / SR_FILE)
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "unet": unet_config,
+        "sr_scales": sorted(sr_states),
+        "training": training,
+    }
+    tmp = folder / (CONFIG_NAME + ".tmp")
+    tmp.write_text(json.dumps(config, indent=2) + "\n")
+    os.replace(tmp, folder / CONFIG_NAME)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="export the demo model's EMA weights")
+    p.add_argument("run", type=Path, help="training run folder (ckpt.pt)")
+    p.add_argument("dest", type=Path, help="model folder to write")
+    p.add_argument("--sr", type=Path, default=None, help="SR run folder (default: RUN-sr)")
+    args = p.parse_args(argv)
+    state = load(args.run / "ckpt.pt")
+    sr_run = args.sr or args.run.with_name(args.run.name + "-sr")
+    sr_states: dict[int, dict] = {}
+    sr_facts = {}
+    if (sr_run / "sr.pt").exists():
+        sr = load(sr_run / "sr.pt")
+        sr_states = {2: sr["x2"], 4: sr["x4"]}
+        sr_facts = {"sr_steps": sr["step"], "sr_train_seconds": round(sr["train_seconds"], 1)}
+    training = {
+        "steps": state["step"],
+        "samples": state["samples"],
+        "train_seconds": round(state["train_seconds"], 1),
+        "seed": state["seed"],
+        "hardware": state["hardware"],
+        "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **sr_facts,
+    }
+    write_model_folder(args.dest, state["ema"], state["config"], sr_states, training)
+    print(json.dumps({"exported": str(args.dest), **training}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The bundled demo model: generator, captions, network, and the adapter on a tiny random net.
+
+The tiny network goes through the real export format (`write_model_folder`), so probe/load
+are exercised exactly as for the shipped weights. A last test smoke-runs the shipped weights
+when they are present.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from engine.adapters import demo
+from engine.adapters.base import SampleRequest
+from engine.demo_model import captions as cap
+from engine.demo_model.data import SIZES, make_batch
+from engine.demo_model.export import write_model_folder
+from engine.demo_model.scenes import PALETTE, render, sample_scene
+from engine.demo_model.sr import SRNet
+from engine.demo_model.unet import DemoUNet, UNetConfig
+
+TINY = UNetConfig(c1=8, c2=16, emb=16, heads=2, blocks1=1, blocks2=1)
+SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "models" / "kinora-demo"
+
+
+# --- generator and captions ---------------------------------------------------------------
+
+
+def test_generator_is_deterministic_per_seed():
+    a = sample_scene(np.random.default_rng(5))
+    b = sample_scene(np.random.default_rng(5))
+    c = sample_scene(np.random.default_rng(6))
+    assert a == b and a != c
+    clip_a, masks_a = render(a, 64, 36, 16)
+    clip_b, _ = render(b, 64, 36, 16)
+    assert clip_a.shape == (16, 36, 64, 3) and masks_a.shape == (len(a["objects"]), 16, 36, 64)
+    np.testing.assert_array_equal(clip_a, clip_b)
+
+
+def test_object_pixels_have_the_object_colour():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scene = sample_scene(rng)
+        clip, masks = render(scene, 64, 36, 16)
+        obj = scene["objects"][-1]  # drawn last, so never occluded
+        inside = clip[masks[-1] > 0.99]
+        assert len(inside) > 10
+        colour = np.array(PALETTE[obj["colour"]])
+        assert np.abs(np.median(inside, axis=0) - colour).max() < 0.15
+
+
+def test_motion_moves_the_object_the_right_way():
+    rng = np.random.default_rng(1)
+    seen = set()
+    while len(seen) < 4:
+        scene = sample_scene(rng)
+        obj = scene["objects"][0]
+        if obj["motion"] not in ("left", "right", "up", "down"):
+            continue
+        seen.add(obj["motion"])
+        _, masks = render(scene, 64, 36, 16)
+        ys, xs = np.mgrid[0:36, 0:64]
+        m0, m1 = masks[0, 0], masks[0, -1]
+        dx = (m1 * xs).sum() / m1.sum() - (m0 * xs).sum() / m0.sum()
+        dy = (m1 * ys).sum() / m1.sum() - (m0 * ys).sum() / m0.sum()
+        expected = {"left": dx < -5, "right": dx > 5, "up": dy < -3, "down": dy > 3}
+        assert expected[obj["motion"]], (obj["motion"], dx, dy)
+
+
+def test_training_captions_never_use_held_out_words_or_combinations():
+    rng = np.random.default_rng(2)
+    held_words = {
+        w
+        for table in (cap.COLOUR_WORDS, cap.SHAPE_WORDS)
+        for entry in table.values()
+        for w in entry["held"]
+    }
+    held_words |= {p for entry in cap.MOTION_WORDS.values() for pair in entry["held"] for p in pair}
+    for _ in range(400):
+        scene = sample_scene(rng, held_combos=False)
+        assert not any((o["colour"], o["shape"]) in cap.HELD_COMBOS for o in scene["objects"])
+        text = cap.caption(scene, rng).lower()
+        tokens = set(text.replace(",", " ").split())
+        assert not any(w in tokens or (" " in w and w in text) for w in held_words), text
+        assert not text.startswith(("there is", "short video"))
+
+
+def test_captions_name_the_objects_colour_and_held_out_set_differs():
+    rng = np.random.default_rng(3)
+    held_seen = 0
+    for _ in range(200):
+        scene = sample_scene(rng)
+        obj = scene["objects"][0]
+        synonyms = cap.COLOUR_WORDS[obj["colour"]]
+        text = cap.caption(scene, rng).lower()
+        assert any(w in text for w in synonyms["train"]), text
+        held = cap.caption(scene, rng, held=True).lower()
+        held_seen += any(w in held for w in synonyms["held"])
+    assert held_seen > 20
+    scene = sample_scene(rng, held_combos=True)
+    assert (scene["objects"][0]["colour"], scene["objects"][0]["shape"]) in cap.HELD_COMBOS
+
+
+def test_training_batch_layout():
+    batch = make_batch(np.random.default_rng(4), 3)
+    width, height = SIZES[batch["aspect"]]
+    assert batch["x0"].shape == (3, 16, 3, height, width)
+    assert batch["x0"].min() >= -1 and batch["x0"].max() <= 1
+    assert batch["obj_mask"].shape == (3, 16, 1, height, width)
+    assert batch["known_mask"].shape == (3, 16) and len(batch["captions"]) == 3
+
+
+# --- network ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("aspect", list(SIZES))
+@pytest.mark.parametrize("frames", [16, 20])
+def test_network_output_shape_for_every_aspect(aspect, frames):
+    width, height = SIZES[aspect]
+    net = DemoUNet(TINY)
+    x = torch.randn(2, frames, 3, height, width)
+    out = net(
+        x,
+        torch.zeros_like(x),
+        torch.zeros(2, frames, 1, height, width),
+        torch.rand(2),
+        torch.randn(2, 5, 384),
+        torch.ones(2, 5),
+        torch.randn(2, 384),
+    )
+    assert out.shape == x.shape
+
+
+def test_sr_net_shapes():
+    for scale in (2, 4):
+        assert SRNet(scale)(torch.zeros(1, 3, 36, 64)).shape == (1, 3, 36 * scale, 64 * scale)
+
+
+# --- the adapter on a tiny random model ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    torch.manual_seed(0)
+    net = DemoUNet(TINY)
+    # Random (non-zero) attention outputs so text and time mixing really take part.
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.abs().sum() == 0:
+                p.normal_(0, 0.05)
+    folder = tmp_path_factory.mktemp("models") / "kinora-demo"
+    sr = {2: SRNet(2).state_dict(), 4: SRNet(4).state_dict()}
+    write_model_folder(folder, net.state_dict(), TINY.to_dict(), sr, {"steps": 0})
+    info = demo.probe(folder)
+    assert info is not None
+    model = demo.create(info, folder)
+    model.load(torch.device("cpu"), torch.float32)
+    return model
+
+
+def _request(**kw) -> SampleRequest:
+    base = dict(
+        prompt="a red ball moves left on a blue background",
+        negative_prompt="",
+        width=64,
+        height=36,
+        num_frames=16,
+        fps=8,
+        steps=3,
+        guidance=3.0,
+        seed=7,
+    )
+    return SampleRequest(**{**base, **kw})
+
+
+def _noop(step, total, latents):
+    pass
+
+
+def test_probe_describes_the_model_and_ignores_other_folders(tiny_model, tmp_path):
+    info = tiny_model.info
+    assert info.id == "demo" and info.family == "demo"
+    for capability in ("generate", "start_image", "end_image", "extend", "remix", "upscale"):
+        assert info.can(capability)
+    assert set(info.sizes) == {"16:9", "9:16", "1:1"}
+    assert all(
+        w % demo.SIZE_MULTIPLE == 0 and h % demo.SIZE_MULTIPLE == 0
+        for sizes in info.sizes.values()
+        for w, h in sizes
+    )
+    assert demo.probe(tmp_path) is None
+
+
+def test_known_frames_are_kept_at_their_positions(tiny_model):
+    rng = np.random.default_rng(0)
+    first, last = (rng.integers(0, 256, (36, 64, 3), dtype=np.uint8) for _ in range(2))
+    frames = tiny_model.decode(tiny_model.sample(_request(cond_frames={0: first, 15: last}), _noop))
+    assert frames.shape == (16, 36, 64, 3) and frames.dtype == np.uint8
+    assert np.abs(frames[0].astype(int) - first).max() <= 1
+    assert np.abs(frames[15].astype(int) - last).max() <= 1
+    assert np.abs(frames[7].astype(int) - first).mean() > 10  # the rest is generated
+
+
+def test_same_seed_same_frames_other_seed_differs(tiny_model):
+    a = tiny_model.sample(_request(seed=1), _noop)
+    b = tiny_model.sample(_request(seed=1), _noop)
+    c = tiny_model.sample(_request(seed=2), _noop)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("aspect", list(SIZES))
+def test_sampling_every_aspect_reports_every_step(tiny_model, aspect):
+    width, height = SIZES[aspect]
+    calls = []
+    out = tiny_model.sample(
+        _request(width=width, height=height, steps=4),
+        lambda s, t, x: calls.append((s, t, tuple(x.shape))),
+    )
+    assert out.shape == (16, 3, height, width)
+    assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert calls[0][2] == (16, 3, height, width)
+    assert tiny_model.preview(out).shape == (height, width, 3)
+
+
+def test_exception_from_on_step_stops_sampling(tiny_model):
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def on_step(step, total, latents):
+        calls.append(step)
+        if step == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        tiny_model.sample(_request(steps=6), on_step)
+    assert calls == [1, 2]
+
+
+def test_remix_uses_the_source_and_strength_zero_keeps_it(tiny_model):
+    rng = np.random.default_rng(1)
+    src_a = rng.integers(0, 256, (16, 36, 64, 3), dtype=np.uint8)
+    src_b = 255 - src_a
+    keep = tiny_model.decode(tiny_model.sample(_request(init_video=src_a, strength=0.0), _noop))
+    np.testing.assert_array_equal(keep, src_a)
+    a = tiny_model.sample(_request(init_video=src_a, strength=0.5), _noop)
+    b = tiny_model.sample(_request(init_video=src_b, strength=0.5), _noop)
+    assert not torch.equal(a, b)
+
+
+def test_bad_sizes_are_refused(tiny_model):
+    from engine.errors import EngineError
+
+    with pytest.raises(EngineError):
+        tiny_model.sample(_request(width=62), _noop)
+    with pytest.raises(EngineError):
+        tiny_model.sample(_request(cond_frames={0: np.zeros((10, 10, 3), np.uint8)}), _noop)
+
+
+def test_learned_upscale_shapes_and_progress(tiny_model):
+    frames = np.random.default_rng(2).integers(0, 256, (3, 36, 64, 3), dtype=np.uint8)
+    for scale in (2, 4):
+        calls: list[tuple[int, int]] = []
+        out = tiny_model.upscale(frames, scale, lambda s, t, x, c=calls: c.append((s, t)))
+        assert out.shape == (3, 36 * scale, 64 * scale, 3) and out.dtype == np.uint8
+        assert calls == [(1, 3), (2, 3), (3, 3)]
+    from engine.errors import EngineError
+
+    with pytest.raises(EngineError):
+        tiny_model.upscale(frames, 3, _noop)
+
+
+# --- the shipped weights --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not (SHIPPED / "kinora-demo.json").exists(), reason="no shipped weights")
+def test_shipped_weights_load_and_generate():
+    info = demo.probe(SHIPPED)
+    assert info is not None and info.can("upscale")
+    model = demo.create(info, SHIPPED)
+    model.load(torch.device("cpu"), torch.float32)
+    frames = model.decode(model.sample(_request(steps=2), _noop))
+    assert frames.shape == (16, 36, 64, 3)
+    assert frames.std() > 5  # a picture, not a flat field
