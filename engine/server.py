@@ -243,7 +243,8 @@ class Server:
             self.emit(Cancelled(job_id=job.job_id, phase=ctx.phase))
             return
         except BaseException as exc:  # every failure becomes a `failed` event
-            kind, text = classify(exc, ctx.phase)
+            # Before the first phase the job was still checking its inputs.
+            kind, text = classify(exc, "checking inputs" if ctx.phase == "queued" else ctx.phase)
             log.error(
                 "job %s failed while %s: %s\n%s",
                 job.job_id,
