@@ -126,8 +126,10 @@ def _layout(folder: Path, index: dict[str, Any]) -> dict[str, Any]:
         # Wan 2.1 image-to-video carries a CLIP image encoder; Wan 2.2 dropped it
         "clip_free_i2v": index.get("_class_name") == "WanImageToVideoPipeline"
         and (index.get("image_encoder") or [None])[0] is None,
-        # video-to-video feeds plain noisy latents to the transformer (no mask channels)
-        "plain_latents": int(transformer.get("in_channels", 16)) == z_dim,
+        # diffusers' video-to-video feeds plain noisy latents to the transformer (no mask
+        # channels) and assumes the x8 Wan 2.1 VAE
+        "plain_latents": int(transformer.get("in_channels", 16)) == z_dim
+        and int(vae.get("scale_factor_spatial", 8)) == 8,
     }
 
 

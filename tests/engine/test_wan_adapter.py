@@ -239,6 +239,26 @@ def test_i2v_needs_a_start_image_and_only_start_or_end_frames(i2v):
     assert caught.value.kind == ErrorKind.UNSUPPORTED
 
 
+def test_ti2v_folder_does_text_and_pins_the_start_image(tmp_path):
+    """Wan 2.2 TI2V-5B layout: one WanPipeline; a start image pins the first latent frame."""
+    folder = build_tiny_wan(tmp_path / "tiny-wan-ti2v", "ti2v")
+    info = wan.probe(folder)
+    assert info.capabilities == ["generate", "start_image"]  # no end frame, no remix
+    assert all(w % 32 == 0 and h % 32 == 0 for sizes in info.sizes.values() for w, h in sizes)
+    model = wan.create(info, folder)
+    model.load(CPU, torch.float32)
+    text_only = model.sample(request(num_frames=5), no_steps)
+    assert text_only.shape == (1, 48, 2, 2, 2)
+    image = {0: halves_image(255, 0)}
+    one = model.sample(request(num_frames=5, seed=1, cond_frames=image), no_steps)
+    two = model.sample(request(num_frames=5, seed=2, cond_frames=image), no_steps)
+    torch.testing.assert_close(one[:, :, 0], two[:, :, 0], atol=0, rtol=0)
+    assert not torch.equal(one[:, :, 1:], two[:, :, 1:])
+    assert model.decode(one).shape == (5, 32, 32, 3)
+    preview = model.preview(one)  # 48 channels: a projection fitted from one VAE decode
+    assert preview.shape == (4, 4, 3) and preview.dtype == np.uint8
+
+
 # --- remix -----------------------------------------------------------------------------------
 
 

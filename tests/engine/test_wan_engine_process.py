@@ -1,4 +1,4 @@
-"""Tiny Wan models through the real `python -m engine` process: T2V, I2V, remix to MP4."""
+"""Tiny Wan models through the real `python -m engine` process: T2V, I2V, extend, remix."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from engine.media.video import read_recipe, read_video
-from engine.protocol import RemixJob, Shutdown, Submit
-from tests.engine.helpers import finished, generate_job, solid_image
+from engine.protocol import ExtendJob, RemixJob, Shutdown, Submit
+from tests.engine.helpers import finished, frames_differ, generate_job, solid_image
 from tests.engine.test_engine_process import TIMEOUT, EngineProcess, terminal
 from tests.engine.tiny_models import build_tiny_wan
 
@@ -25,7 +25,7 @@ def assert_playable_mp4(path: str, frames: int, width: int, height: int, fps: in
     assert video.shape == (frames, height, width, 3) and video_fps == fps
 
 
-def test_tiny_wan_generates_from_text_and_image_and_remixes(tmp_path):
+def test_tiny_wan_generates_extends_and_remixes(tmp_path):
     models = tmp_path / "models"
     build_tiny_wan(models / "tiny-wan-t2v", "t2v")
     build_tiny_wan(models / "tiny-wan-i2v", "i2v")
@@ -63,7 +63,26 @@ def test_tiny_wan_generates_from_text_and_image_and_remixes(tmp_path):
         done = finished(engine.until(terminal("i2v")))
         assert_playable_mp4(done.outputs[0], frames=5, width=32, height=32, fps=16)
 
-        # 3. remix the text-to-video clip with a new prompt
+        # 3. extend the image-to-video clip from its last frame (a single bridge frame)
+        engine.send(
+            Submit(
+                job=ExtendJob(
+                    job_id="ext",
+                    output_path=str(tmp_path / "ext.mp4"),
+                    model="tiny-wan-i2v",
+                    source_clip=done.outputs[0],
+                    seconds=0.25,
+                    seed=5,
+                )
+            )
+        )
+        extended = finished(engine.until(terminal("ext")))
+        assert_playable_mp4(extended.outputs[0], frames=9, width=32, height=32, fps=16)
+        first, _ = read_video(done.outputs[0])
+        longer, _ = read_video(extended.outputs[0])
+        assert frames_differ(longer[:5], first) < 3  # the source kept, up to H.264 re-encoding
+
+        # 4. remix the text-to-video clip with a new prompt
         remix = RemixJob(
             job_id="remix",
             output_path=str(tmp_path / "remix.mp4"),

@@ -62,7 +62,29 @@ def _tiny_vae():
     )
 
 
-def _tiny_transformer(in_channels: int):
+def _tiny_vae_22():
+    from diffusers import AutoencoderKLWan
+
+    # As in diffusers' test_wan_22_image_to_video.py (TI2V-5B): 48 latent channels, x16
+    # spatial (a 2x2 pixel patchify on top of x8), x4 temporal.
+    return AutoencoderKLWan(
+        base_dim=3,
+        z_dim=48,
+        in_channels=12,
+        out_channels=12,
+        is_residual=True,
+        patch_size=2,
+        latents_mean=[0.0] * 48,
+        latents_std=[1.0] * 48,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        scale_factor_spatial=16,
+        scale_factor_temporal=4,
+        temperal_downsample=[False, True, True],
+    )
+
+
+def _tiny_transformer(in_channels: int, out_channels: int = 16):
     from diffusers import WanTransformer3DModel
 
     return WanTransformer3DModel(
@@ -70,7 +92,7 @@ def _tiny_transformer(in_channels: int):
         num_attention_heads=2,
         attention_head_dim=12,
         in_channels=in_channels,
-        out_channels=16,
+        out_channels=out_channels,
         text_dim=TINY_TEXT_DIM,
         freq_dim=256,
         ffn_dim=32,
@@ -88,6 +110,8 @@ def tiny_wan_pipeline(variant: str = "t2v", seed: int = 0):
     variant "i2v": Wan 2.2 A14B-style image-to-video (WanImageToVideoPipeline with no CLIP
     image encoder: the transformer takes 16 noise + 4 mask + 16 image-latent channels), so
     it supports an end frame (`last_image`) too. UniPC scheduler, as the real checkpoints.
+    variant "ti2v": Wan 2.2 TI2V-5B style, one WanPipeline with `expand_timesteps` that does
+    text-to-video and, re-shaped as WanImageToVideoPipeline, a start image; 48-channel VAE.
     """
     from diffusers import (
         FlowMatchEulerDiscreteScheduler,
@@ -96,16 +120,28 @@ def tiny_wan_pipeline(variant: str = "t2v", seed: int = 0):
         WanPipeline,
     )
 
-    if variant not in ("t2v", "i2v"):
-        raise ValueError(f"unknown tiny Wan variant {variant!r}; expected 't2v' or 'i2v'")
+    if variant not in ("t2v", "i2v", "ti2v"):
+        raise ValueError(f"unknown tiny Wan variant {variant!r}; expected t2v, i2v or ti2v")
     torch.manual_seed(seed)
     tokenizer = _tiny_tokenizer()
     torch.manual_seed(seed)
     text_encoder = _tiny_text_encoder(len(tokenizer))
     torch.manual_seed(seed)
-    vae = _tiny_vae()
+    vae = _tiny_vae_22() if variant == "ti2v" else _tiny_vae()
     torch.manual_seed(seed)
-    if variant == "t2v":
+    if variant == "ti2v":
+        pipe = WanPipeline(
+            transformer=_tiny_transformer(in_channels=48, out_channels=48),
+            vae=vae,
+            scheduler=UniPCMultistepScheduler(
+                prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0
+            ),
+            text_encoder=text_encoder,
+            tokenizer=tokenizer,
+            transformer_2=None,
+            expand_timesteps=True,
+        )
+    elif variant == "t2v":
         pipe = WanPipeline(
             transformer=_tiny_transformer(in_channels=16),
             vae=vae,
