@@ -62,7 +62,15 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(self.notification_bar)
+        bar_margin = QVBoxLayout()
+        bar_margin.setContentsMargins(8, 8, 8, 8)
+        bar_margin.addWidget(self.notification_bar)
+        self._bar_holder = QWidget()
+        self._bar_holder.setLayout(bar_margin)
+        column.addWidget(self._bar_holder)
+        # The margin goes away with the bar, so the player does not keep an empty band.
+        session.notifications.changed.connect(self._sync_bar_holder)
+        self._sync_bar_holder()
         column.addWidget(self.player, 1)
         column.addWidget(self.progress)
 
@@ -73,7 +81,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([340, 940])
+        self.splitter.setSizes([360, 920])
         self.setCentralWidget(self.splitter)
         self.setStatusBar(EngineStatusBar(engine_status))
 
@@ -148,6 +156,9 @@ class MainWindow(QMainWindow):
         help_menu.addActions([self.keys_action, self.log_action])
 
     # --- slots ----------------------------------------------------------------------------
+
+    def _sync_bar_holder(self) -> None:
+        self._bar_holder.setVisible(self.session.notifications.current is not None)
 
     def _show_result(self, path: str) -> None:
         self.player_model.load(path)

@@ -101,7 +101,7 @@ class ProgressStrip(QWidget):
 
     def _time_text(self) -> str:
         job = self.job
-        if job.state == "idle":
+        if job.state in ("idle", "failed", "cancelled"):
             return ""
         parts = []
         if job.elapsed and job.state == "finished":

@@ -65,6 +65,7 @@ class PromptPanel(QWidget):
         self.prompt_edit.setToolTip("The scene to render. Ctrl+Enter renders it.")
 
         self.negative_toggle = QToolButton()
+        self.negative_toggle.setObjectName("DisclosureButton")
         self.negative_toggle.setText("Negative prompt")
         self.negative_toggle.setCheckable(True)
         self.negative_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -72,7 +73,7 @@ class PromptPanel(QWidget):
         self.negative_toggle.setToolTip("Show the negative prompt: what the model should avoid")
         self.negative_edit = QPlainTextEdit()
         self.negative_edit.setPlaceholderText(NEGATIVE_HINT)
-        self.negative_edit.setFixedHeight(58)
+        self.negative_edit.setFixedHeight(52)
         self.negative_edit.setTabChangesFocus(True)
         self.negative_edit.setToolTip("Things the model should steer away from")
         self.negative_edit.setVisible(False)
@@ -139,8 +140,8 @@ class PromptPanel(QWidget):
         self.guidance_spin.setDecimals(1)
         self.guidance_spin.setToolTip("Guidance: how strictly the video follows the prompt")
         sampling = QHBoxLayout()
+        sampling.setSpacing(8)
         sampling.addWidget(self.steps_spin, 1)
-        sampling.addSpacing(8)
         sampling.addWidget(QLabel("Guidance"))
         sampling.addWidget(self.guidance_spin, 1)
 
@@ -204,11 +205,10 @@ class PromptPanel(QWidget):
         outer.setSpacing(0)
         outer.addWidget(scroll, 1)
         outer.addLayout(footer)
-        self.setMinimumWidth(300)
-        # Number fields without arrow buttons: cleaner at this width; the wheel and the
-        # arrow keys still step them.
-        for spin in (self.seconds_spin, self.seed_spin, self.steps_spin, self.guidance_spin):
-            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        # Never narrower than the controls plus a scrollbar: the scroll area has no
+        # horizontal bar, so anything narrower would clip the right-hand controls.
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(max(320, body.minimumSizeHint().width() + bar))
 
     def _connect(self) -> None:
         s = self.settings
@@ -330,7 +330,9 @@ class PromptPanel(QWidget):
         reason = self.session.block_reason
         self.render_button.setEnabled(not reason)
         self.render_button.setToolTip(reason or "Render this shot (Ctrl+Enter)")
-        # The prompt problem is obvious from the empty field's hint; do not nag about it.
-        show = reason if reason and self.settings.prompt.strip() else ""
+        # The prompt problem is obvious from the empty field's hint, and a running render
+        # is shown by the progress strip: the label is for settings that need fixing.
+        busy = self.session.busy
+        show = reason if reason and self.settings.prompt.strip() and not busy else ""
         self.problem_label.setText(show)
         self.problem_label.setVisible(bool(show))

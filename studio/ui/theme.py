@@ -92,6 +92,19 @@ QPlainTextEdit, QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {
 }
 QPlainTextEdit:focus, QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus,
 QComboBox:focus { border-color: %(accent)s; }
+QAbstractSpinBox { padding: 3px 18px 3px 6px; }
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {
+    subcontrol-origin: border; width: 16px; border: none; background: transparent;
+}
+QAbstractSpinBox::up-button { subcontrol-position: top right; margin: 2px 2px 0 0; }
+QAbstractSpinBox::down-button { subcontrol-position: bottom right; margin: 0 2px 2px 0; }
+QAbstractSpinBox::up-button:hover, QAbstractSpinBox::down-button:hover {
+    background: #2d3137; border-radius: 2px;
+}
+QAbstractSpinBox::up-arrow { image: url(%(icons)s/spin-up.svg); width: 9px; height: 9px; }
+QAbstractSpinBox::down-arrow { image: url(%(icons)s/spin-down.svg); width: 9px; height: 9px; }
+QComboBox::drop-down { border: none; width: 18px; }
+QComboBox::down-arrow { image: url(%(icons)s/spin-down.svg); width: 10px; height: 10px; }
 QComboBox QAbstractItemView { background: %(panel)s; border: 1px solid %(border)s; }
 
 QToolButton { border: 1px solid transparent; border-radius: 4px; padding: 3px; }
@@ -106,6 +119,10 @@ QToolButton[role="segment"] {
 QToolButton[role="segment"]:checked { background: %(accent)s; color: white; border-color: %(accent)s; }
 QToolButton[role="segment"][first="true"] { border-top-left-radius: 4px; border-bottom-left-radius: 4px; }
 QToolButton[role="segment"][last="true"] { border-top-right-radius: 4px; border-bottom-right-radius: 4px; }
+QToolButton#DisclosureButton, QToolButton#DisclosureButton:checked {
+    background: transparent; border: none; color: %(text)s;
+}
+QToolButton#DisclosureButton:hover { color: white; }
 QToolButton#SeedLock:checked { background: #3a3020; border-color: %(lock)s; }
 
 QPushButton {
@@ -156,4 +173,6 @@ def apply_theme(app: QApplication) -> None:
     """Fusion style + the dark palette + the stylesheet, on the whole application."""
     app.setStyle("Fusion")
     app.setPalette(_palette())
-    app.setStyleSheet(STYLESHEET % COLORS)
+    # Qt stylesheets take forward slashes in url(), on Windows too.
+    icons = (resources_dir() / "icons").as_posix()
+    app.setStyleSheet(STYLESHEET % {**COLORS, "icons": icons})
