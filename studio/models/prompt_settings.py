@@ -228,7 +228,8 @@ class PromptSettings(QObject):
         if not self.prompt.strip():
             found.append(Problem("prompt", "Write a prompt describing the shot."))
         if model is None:
-            found.append(Problem("model", "No model available yet: the engine is starting."))
+            text = "Choose a model." if self._models else "The engine offers no models."
+            found.append(Problem("model", text))
             return found
         if self.size is None:
             found.append(Problem("size", f"{model.name} has no size preset for {self.aspect}."))

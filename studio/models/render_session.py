@@ -107,6 +107,11 @@ class RenderSession(QObject):
     # --- what the Render button shows -----------------------------------------------------
 
     @property
+    def engine_state(self) -> str:
+        """The link's last reported state ("starting", "ready", "busy", ...)."""
+        return self._engine_state
+
+    @property
     def busy(self) -> bool:
         return self.job.is_active
 

@@ -29,7 +29,7 @@ class ProgressStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("ProgressStrip")
         self.job = job
-        self._preview_source: tuple[str | None, int] = (None, 0)
+        self._preview_source: tuple[str | None, int] = ("", -1)  # forces the first paint
 
         self.preview = QLabel()
         self.preview.setFixedSize(PREVIEW)

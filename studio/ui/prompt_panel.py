@@ -267,7 +267,7 @@ class PromptPanel(QWidget):
                     self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
                 )
             if not self.settings.models:
-                self.model_combo.addItem("Waiting for the engine…", "")
+                self.model_combo.addItem("", "")  # its text follows the engine state
         self._refresh()
 
     def _refresh(self) -> None:
@@ -285,6 +285,11 @@ class PromptPanel(QWidget):
             index = self.model_combo.findData(s.model_id)
             self.model_combo.setCurrentIndex(max(0, index))
         self.model_combo.setEnabled(bool(s.models))
+        if not s.models:
+            ready = self.session.engine_state in ("ready", "busy")
+            self.model_combo.setItemText(
+                0, "No models installed" if ready else "Waiting for the engine…"
+            )
         self.model_notes.setText(model.notes if model else "")
         self.model_notes.setVisible(bool(model and model.notes))
         for aspect, button in self.aspect_buttons.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -166,9 +168,16 @@ def drop(widget, path, qtbot):
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     pos = QPointF(widget.rect().center())
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(
-        pos.toPoint(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
+    # PySide6 6.12 flags this constructor deprecated, yet it is the only one Qt 6 has.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        enter = QDragEnterEvent(
+            pos.toPoint(),
+            actions,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     event = QDropEvent(
@@ -256,3 +265,16 @@ def test_ctrl_q_closes_the_window(qtbot, window):
     window.player.view.setFocus()
     qtbot.keyClick(window.player.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
+
+
+def test_an_engine_without_models_says_so(qtbot, settings, tmp_path):
+    link = FakeLink()
+    window = build_main_window(link, tmp_path, settings)
+    qtbot.addWidget(window)
+    panel = window.prompt_panel
+    assert panel.model_combo.currentText() == "Waiting for the engine…"
+    link.handshake(models=[])
+    assert panel.model_combo.currentText() == "No models installed"
+    panel.prompt_edit.setPlainText("a ball")
+    assert panel.render_button.toolTip() == "The engine offers no models."
+    assert panel.problem_label.text() == "The engine offers no models."
