@@ -62,6 +62,7 @@ class EngineProcess:
         )
         self.events: queue.Queue = queue.Queue()
         self.raw_lines: list[bytes] = []
+        self.history: list = []  # every event handed to the test so far
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -81,6 +82,7 @@ class EngineProcess:
     def next_event(self):
         event = self.events.get(timeout=TIMEOUT)
         assert event is not None, f"engine exited early; log:\n{self.log()}"
+        self.history.append(event)
         return event
 
     def until(self, predicate) -> list:
@@ -173,6 +175,10 @@ def test_cancel_queued_and_interrupt_running(start_engine, tmp_path):
     engine.send(Cancel(job_id="wait"))
     cancelled = engine.until(terminal("wait"))[-1]
     assert (cancelled.type, cancelled.phase) == ("cancelled", "queued")
+    engine.send(Submit(job=generate_job(tmp_path, "wait2")))
+    engine.send(Interrupt(job_id="wait2"))  # interrupting a pending job cancels it
+    cancelled = engine.until(terminal("wait2"))[-1]
+    assert (cancelled.type, cancelled.phase) == ("cancelled", "queued")
 
     engine.until(lambda e: e.type == "progress" and e.phase == "denoising" and e.step >= 2)
     engine.send(Cancel(job_id="run"))  # cancel of the running job: ignored (use interrupt)
@@ -189,7 +195,8 @@ def test_cancel_queued_and_interrupt_running(start_engine, tmp_path):
         == []
     )
     assert list((engine.work_dir / "latents").glob("*")) == []
-    assert not any(e.type == "started" and e.job_id == "wait" for e in events)
+    started = [e.job_id for e in engine.history if e.type == "started"]
+    assert started == ["run"]
 
 
 def test_bad_input_fails_without_loading_a_model(start_engine, tmp_path):
