@@ -88,6 +88,10 @@ def run(ctx: JobContext) -> JobOutput:
         max(multiple, src_h - src_h % multiple),
     )
     num_frames = common.frame_count(job.seconds, fps, info, extra=context_count)
+    # The context frames count against what the model can make in one go.
+    num_frames = min(num_frames, common.frame_count(info.max_seconds, fps, info))
+    if num_frames <= context_count:
+        raise bad_input(f"{job.seconds:g} s is too short to extend by; ask for more")
     seed = common.resolve_seed(job, ctx.work_dir)
     params: dict[str, Any] = {
         "prompt": prompt,

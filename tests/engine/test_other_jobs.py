@@ -147,3 +147,16 @@ def test_auto_upscale_uses_the_learned_upscaler_when_the_model_has_one(engine, t
     assert load_log.read_text() == "fake cpu\n"
     # the fake upscaler repeats pixels: each 2x2 block is one source pixel
     assert np.abs(frames[:, ::2, ::2].astype(int) - frames[:, 1::2, 1::2]).mean() < 4
+
+
+def test_extend_never_asks_the_model_for_more_than_it_can_make(engine, tmp_path, source):
+    job = ExtendJob(
+        job_id="long",
+        output_path=str(tmp_path / "long.mp4"),
+        model="fake",
+        source_clip=source,
+        seconds=4.0,
+    )
+    done = finished(engine.run(job))
+    # 4 s at 8 fps is the fake model's maximum of 33 frames; 4 of them are the context
+    assert done.recipe["extend"]["new_frames"] == 33 - 4
