@@ -77,8 +77,8 @@ def probe(folder: Path) -> ModelInfo | None:
     kind = PIPELINE_KINDS[index["_class_name"]]
     layout = _layout(folder, index)
     capabilities = ["generate"]
-    if kind == "i2v" or layout["expand_timesteps"] and kind == "t2v":
-        capabilities.append("start_image")
+    if kind == "i2v" or (kind == "t2v" and layout["expand_timesteps"]):
+        capabilities.append("start_image")  # TI2V-5B: the same weights take a first frame
     if kind == "i2v" and not layout["expand_timesteps"]:
         capabilities.append("end_image")  # the 36-channel layout conditions on a last frame
     if kind in ("t2v", "v2v") and layout["plain_latents"]:
@@ -99,7 +99,7 @@ def probe(folder: Path) -> ModelInfo | None:
         default_steps=2 if tiny else 30,
         default_guidance=5.0,
         path=str(folder),
-        notes=_notes(kind, tiny),
+        notes=_notes(kind, capabilities, tiny),
     )
 
 
@@ -157,11 +157,13 @@ def _sizes(layout: dict[str, Any], tiny: bool) -> dict[str, list[list[int]]]:
     return sizes
 
 
-def _notes(kind: str, tiny: bool) -> str:
+def _notes(kind: str, capabilities: list[str], tiny: bool) -> str:
     if tiny:
         return "Tiny random-weight Wan for tests: right shapes and code paths, noise for pixels."
     if kind == "i2v":
         return "Wan image-to-video: animates a start image (needs one); good motion, slow on CPU."
+    if "start_image" in capabilities:
+        return "Wan 2.2 text- and image-to-video in one model; 720p, GPU recommended."
     return "Wan text-to-video: strong prompt following and motion; 5 s clips, GPU recommended."
 
 
@@ -177,6 +179,7 @@ class WanModel(VideoModel):
         self.vae_tiling = True
         index = common.read_model_index(self.folder) or {}
         self.kind = PIPELINE_KINDS.get(index.get("_class_name", ""), "t2v")
+        self.layout = _layout(self.folder, index)
 
     # -- loading -------------------------------------------------------------------------
 
@@ -234,7 +237,7 @@ class WanModel(VideoModel):
     def check_request(self, request: SampleRequest) -> str:
         """Validate `request` against this model; return the pipeline class to run it."""
         bad, unsupported = ErrorKind.BAD_INPUT, ErrorKind.UNSUPPORTED
-        m = _layout(self.folder, common.read_model_index(self.folder) or {})["multiple"]
+        m = self.layout["multiple"]
         if request.width % m or request.height % m:
             raise common.engine_error(
                 bad,

@@ -330,6 +330,23 @@ def test_euler_preview_estimate_is_the_clean_latent():
     torch.testing.assert_close(estimate, clean, atol=1e-5, rtol=0)
 
 
+def test_unipc_preview_estimate_is_its_x0_prediction():
+    from diffusers import UniPCMultistepScheduler
+
+    scheduler = UniPCMultistepScheduler(
+        prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0
+    )
+    scheduler.set_timesteps(4)
+    generator = torch.Generator().manual_seed(0)
+    clean, noise = torch.randn(1, 4, 2, 2, generator=generator), torch.randn(1, 4, 2, 2)
+    sigma = scheduler.sigmas[0]
+    latents = (1 - sigma) * clean + sigma * noise
+    after = scheduler.step(noise - clean, scheduler.timesteps[0], latents).prev_sample
+    estimate = common.clean_latent_estimate(scheduler, after, latents)
+    torch.testing.assert_close(estimate, clean, atol=1e-5, rtol=0)
+    assert not torch.allclose(after, clean, atol=1e-2)  # the noisy latents are not it
+
+
 def test_low_precision_load_keeps_the_vae_in_float32(folders):
     model = wan.create(wan.probe(folders["t2v"]), folders["t2v"])
     model.load(CPU, torch.bfloat16)
