@@ -1,8 +1,9 @@
 """Read-only video decoding for the player: PyAV frames as QImages.
 
-Short clips (everything a video model makes today) are decoded once and kept in memory, so
-scrubbing and frame stepping are instant. Longer files are decoded on demand by seeking to
-the keyframe before the wanted frame, with a small cache of recent frames.
+Short clips (everything a video model makes today) are kept in memory: frames are decoded in
+order as playback or scrubbing first reaches them (so opening a clip never stalls the GUI
+for a full decode) and every later visit is instant. Longer files are decoded on demand by
+seeking to the keyframe before the wanted frame, with a small cache of recent frames.
 """
 
 from __future__ import annotations
@@ -64,15 +65,13 @@ class VideoReader:
             self._stream = self._container.streams.video[0]
             self._stream.thread_type = "AUTO"
             self._frames: list[QImage] | None = None
+            self._decoder = None
             self._recent: OrderedDict[int, QImage] = OrderedDict()
             self.info = self._probe(path)
             if self.info.width * self.info.height * 3 * self.info.frame_count <= cache_bytes:
-                self._frames = self._decode_all()
-                self.close()  # everything is in memory: do not hold the file open
-                # The header's frame count can be off by a few: trust what decoded.
-                self.info = ClipInfo(
-                    path, self.info.width, self.info.height, self.info.fps, len(self._frames)
-                )
+                self._frames = []
+                self._decoder = self._container.decode(self._stream)
+                self._decode_through(0)  # a file that cannot give one frame fails here
             if self.info.frame_count == 0:
                 raise VideoReadError("The video has no frames.")
         except VideoReadError:
@@ -92,19 +91,42 @@ class VideoReader:
         ctx = stream.codec_context
         return ClipInfo(path, ctx.width, ctx.height, fps, int(count or 0))
 
-    def _decode_all(self) -> list[QImage]:
-        self._container.seek(0)
-        return [_to_qimage(f) for f in self._container.decode(self._stream)]
+    def _decode_through(self, index: int) -> None:
+        """Decode forward until frame `index` is in memory or the stream ends."""
+        assert self._frames is not None
+        while self._decoder is not None and len(self._frames) <= index:
+            try:
+                frame = next(self._decoder)
+            except StopIteration:
+                frame = None
+            except av.FFmpegError:
+                # A damaged tail: keep what decoded, as players do, rather than fail.
+                frame = None
+            if frame is None:
+                self._decoder = None
+                self.close()  # everything is in memory: do not hold the file open
+                # The header's frame count can be off by a few: trust what decoded.
+                self.info = ClipInfo(
+                    self.info.path,
+                    self.info.width,
+                    self.info.height,
+                    self.info.fps,
+                    len(self._frames),
+                )
+                return
+            self._frames.append(_to_qimage(frame))
 
     @property
     def fully_cached(self) -> bool:
+        """True when every frame is kept in memory once decoded (short clips)."""
         return self._frames is not None
 
     def frame(self, index: int) -> QImage:
         """The frame at `index` (clamped to the clip)."""
         index = max(0, min(self.info.frame_count - 1, index))
         if self._frames is not None:
-            return self._frames[index]
+            self._decode_through(index)
+            return self._frames[min(index, len(self._frames) - 1)]
         image = self._recent.get(index)
         if image is None:
             image = self._decode_at(index)

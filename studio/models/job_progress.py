@@ -55,7 +55,8 @@ PACE_WINDOW = 6
 class JobProgress(QObject):
     """The state of one submitted job; `handle()` feeds it the events keyed by its id."""
 
-    changed = Signal()
+    changed = Signal()  # anything changed, the elapsed-time tick included
+    stateChanged = Signal(str)  # only the state: cheap to follow for who needs no detail
     finished = Signal(str)  # path of the video
     failed = Signal(str, str)  # ErrorKind, message
     cancelled = Signal()
@@ -101,6 +102,7 @@ class JobProgress(QObject):
         self._reset(job_id)
         self._ticker.start()
         self.changed.emit()
+        self.stateChanged.emit(self.state)
 
     def handle(self, event: protocol.Message) -> bool:
         """Apply one engine event; returns False (and changes nothing) for another job's."""
@@ -108,6 +110,7 @@ class JobProgress(QObject):
             return False
         if self.state not in ACTIVE_STATES:
             return True  # late events after the end (e.g. a preview) change nothing
+        before = self.state
         if isinstance(event, protocol.Queued):
             self.state = "queued"
             self.queue_position = event.position
@@ -131,6 +134,8 @@ class JobProgress(QObject):
             self._end("failed")
             self.error_kind, self.error_message = event.error, event.message
         self.changed.emit()
+        if self.state != before:
+            self.stateChanged.emit(self.state)
         if self.state == "finished":
             self.finished.emit(self.result_path or "")
         elif self.state == "cancelled":
@@ -157,6 +162,7 @@ class JobProgress(QObject):
         self._end("failed")
         self.error_kind, self.error_message = kind, message
         self.changed.emit()
+        self.stateChanged.emit(self.state)
         self.failed.emit(kind, message)
 
     def mark_stopping(self) -> None:

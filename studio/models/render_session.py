@@ -94,7 +94,8 @@ class RenderSession(QObject):
         self._engine_state = link.state
         self.submitted_job: protocol.GenerateJob | None = None
         self.settings.changed.connect(self.changed.emit)
-        self.job.changed.connect(self.changed.emit)
+        # Only the job's state matters to Render; its per-step progress does not.
+        self.job.stateChanged.connect(lambda _state: self.changed.emit())
         self.job.finished.connect(self._on_finished)
         self.job.failed.connect(self._on_failed)
         self.job.cancelled.connect(self._on_cancelled)

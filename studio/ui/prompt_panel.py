@@ -41,6 +41,18 @@ def _section(text: str) -> QLabel:
     return label
 
 
+def _fill_combo(combo: QComboBox, items: list[tuple[str, object]], current: object) -> None:
+    """Show `items` and select `current`; rebuilds only when the items really changed, so
+    the per-keystroke refresh never resets a combo the user is looking at."""
+    with QSignalBlocker(combo):
+        existing = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+        if existing != items:
+            combo.clear()
+            for text, data in items:
+                combo.addItem(text, data)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+
+
 class PromptPanel(QWidget):
     """Left-hand panel: prompt, model, frame, sampling, images, Render."""
 
@@ -295,19 +307,12 @@ class PromptPanel(QWidget):
         for aspect, button in self.aspect_buttons.items():
             button.setChecked(aspect == s.aspect)
             button.setEnabled(model is None or aspect in model.sizes)
-        with QSignalBlocker(self.size_combo):
-            self.size_combo.clear()
-            for w, h in s.sizes():
-                self.size_combo.addItem(f"{w} × {h}", (w, h))
-            self.size_combo.setCurrentIndex(max(0, self.size_combo.findData(s.size)))
+        _fill_combo(self.size_combo, [(f"{w} × {h}", (w, h)) for w, h in s.sizes()], s.size)
         with QSignalBlocker(self.seconds_spin):
             self.seconds_spin.setRange(0.5, model.max_seconds if model else 10.0)
             self.seconds_spin.setValue(s.seconds)
-        with QSignalBlocker(self.fps_combo):
-            self.fps_combo.clear()
-            for fps in model.fps_choices if model else [s.fps]:
-                self.fps_combo.addItem(f"{fps} fps", fps)
-            self.fps_combo.setCurrentIndex(max(0, self.fps_combo.findData(s.fps)))
+        choices = model.fps_choices if model else [s.fps]
+        _fill_combo(self.fps_combo, [(f"{fps} fps", fps) for fps in choices], s.fps)
         self.frames_hint.setText(f"{s.frame_count()} frames")
         with QSignalBlocker(self.seed_spin):
             self.seed_spin.setValue(s.seed)
