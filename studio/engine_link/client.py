@@ -14,6 +14,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
 from pathlib import Path
 
 from engine import protocol
@@ -127,7 +128,8 @@ class EngineLog:
         self._handler = logging.handlers.RotatingFileHandler(
             self.path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
-        self._handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        # The engine stamps its own lines; the studio's notes carry their own stamp (note()).
+        self._handler.setFormatter(logging.Formatter("%(message)s"))
 
     def write(self, line: str) -> None:
         """Record one stderr line (without its newline)."""
@@ -139,7 +141,8 @@ class EngineLog:
 
     def note(self, text: str) -> None:
         """A line from the studio side (start, exit, kill) so the log reads as one story."""
-        self._emit(f"[studio] {text}")
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        self._emit(f"{stamp} [studio] {text}")
 
     def _emit(self, text: str) -> None:
         record = logging.makeLogRecord({"msg": text, "levelno": logging.INFO})
