@@ -39,6 +39,7 @@ class ClipInfo:
 
     @property
     def duration(self) -> float:
+        """Length in seconds."""
         return self.frame_count / self.fps if self.fps else 0.0
 
 

@@ -55,10 +55,12 @@ class EngineStatus(QObject):
 
     @property
     def state_text(self) -> str:
+        """The state as the status bar says it."""
         return STATE_TEXT.get(self.state, self.state.capitalize())
 
     @property
     def level(self) -> str:
+        """ok / working / trouble / off, for the status dot's colour."""
         return STATE_LEVEL.get(self.state, "off")
 
     @property
@@ -81,6 +83,7 @@ class EngineStatus(QObject):
 
     @property
     def models(self) -> list[protocol.ModelInfo]:
+        """The models of the last handshake."""
         return list(self.info.models) if self.info else []
 
     @property

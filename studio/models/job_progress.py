@@ -180,6 +180,7 @@ class JobProgress(QObject):
 
     @property
     def is_active(self) -> bool:
+        """True from submission until finished, cancelled or failed."""
         return self.state in ACTIVE_STATES
 
     @property

@@ -60,12 +60,15 @@ class Notifications(QObject):
         return notice
 
     def info(self, text: str) -> Notice:
+        """A passing notice; the bar hides it after a few seconds."""
         return self.post("info", text)
 
     def warning(self, text: str, show_log: bool = False) -> Notice:
+        """Something the user should fix; stays until dismissed."""
         return self.post("warning", text, show_log)
 
     def error(self, text: str, show_log: bool = True) -> Notice:
+        """A failure; stays until dismissed and offers the log by default."""
         return self.post("error", text, show_log)
 
     def dismiss(self, notice_id: int | None = None) -> None:

@@ -53,18 +53,22 @@ class PlayerModel(QObject):
 
     @property
     def info(self) -> ClipInfo | None:
+        """Size, rate and length of the loaded clip, or None."""
         return self._reader.info if self._reader else None
 
     @property
     def has_clip(self) -> bool:
+        """True when a clip is loaded and readable."""
         return self._reader is not None
 
     @property
     def frame_count(self) -> int:
+        """Frames in the loaded clip (0 without one)."""
         return self._reader.info.frame_count if self._reader else 0
 
     @property
     def fps(self) -> float:
+        """Frame rate of the loaded clip (0.0 without one)."""
         return self._reader.info.fps if self._reader else 0.0
 
     def load(self, path: str, autoplay: bool = True) -> bool:
@@ -112,6 +116,7 @@ class PlayerModel(QObject):
     # --- transport ----------------------------------------------------------------------
 
     def play(self) -> None:
+        """Start playback at the clip's frame rate (from the start if at the end)."""
         if self._reader is None or self.playing:
             return
         if self.frame_index >= self.frame_count - 1:
@@ -122,6 +127,7 @@ class PlayerModel(QObject):
         self.playingChanged.emit(True)
 
     def pause(self) -> None:
+        """Stop playback; the playhead stays where it is."""
         if not self.playing:
             return
         self.playing = False
@@ -129,14 +135,17 @@ class PlayerModel(QObject):
         self.playingChanged.emit(False)
 
     def toggle_play(self) -> None:
+        """Space: play if paused, pause if playing."""
         self.pause() if self.playing else self.play()
 
     def set_loop(self, loop: bool) -> None:
+        """Whether playback wraps from the last frame to the first."""
         if loop != self.loop:
             self.loop = loop
             self.loopChanged.emit(loop)
 
     def toggle_loop(self) -> None:
+        """L: flip looping."""
         self.set_loop(not self.loop)
 
     def seek(self, index: int) -> None:
@@ -186,4 +195,5 @@ class PlayerModel(QObject):
 
     @property
     def timecode_text(self) -> str:
+        """HH:MM:SS:FF of the playhead, dashes without a clip."""
         return timecode(self.frame_index, self.fps) if self._reader else "--:--:--:--"

@@ -66,6 +66,7 @@ class PromptSettings(QObject):
 
     @property
     def models(self) -> list[protocol.ModelInfo]:
+        """The models the engine offered, in its order."""
         return list(self._models)
 
     @property
@@ -126,9 +127,11 @@ class PromptSettings(QObject):
             self.changed.emit()
 
     def set_prompt(self, text: str) -> None:
+        """The scene description."""
         self._set("prompt", text)
 
     def set_negative(self, text: str) -> None:
+        """What the model should avoid."""
         self._set("negative", text)
 
     def set_aspect(self, aspect: str) -> None:
@@ -141,18 +144,23 @@ class PromptSettings(QObject):
         self.changed.emit()
 
     def set_size(self, size: tuple[int, int]) -> None:
+        """A (width, height) preset of the current aspect."""
         self._set("size", tuple(size))
 
     def set_seconds(self, seconds: float) -> None:
+        """Shot length in seconds (validated against the model's maximum)."""
         self._set("seconds", float(seconds))
 
     def set_fps(self, fps: int) -> None:
+        """Frame rate; one of the model's fps choices."""
         self._set("fps", int(fps))
 
     def set_seed(self, seed: int) -> None:
+        """The seed, clamped to the range every backend accepts."""
         self._set("seed", max(0, min(SEED_MAX, int(seed))))
 
     def set_seed_locked(self, locked: bool) -> None:
+        """Locked: every render uses `seed`. Unlocked: each render draws one."""
         self._set("seed_locked", bool(locked))
 
     def roll_seed(self) -> int:
@@ -161,15 +169,19 @@ class PromptSettings(QObject):
         return self.seed
 
     def set_steps(self, steps: int) -> None:
+        """Denoising steps."""
         self._set("steps", int(steps))
 
     def set_guidance(self, guidance: float) -> None:
+        """Classifier-free guidance scale."""
         self._set("guidance", round(float(guidance), 2))
 
     def set_start_image(self, path: str | None) -> None:
+        """Path of the start image, or None; prefer `offer_image` for user input."""
         self._set("start_image", path or None)
 
     def set_end_image(self, path: str | None) -> None:
+        """Path of the end image, or None; prefer `offer_image` for user input."""
         self._set("end_image", path or None)
 
     def offer_image(self, slot: str, path: str) -> str:

@@ -114,6 +114,7 @@ class RenderSession(QObject):
 
     @property
     def busy(self) -> bool:
+        """True while this window's job is in flight."""
         return self.job.is_active
 
     @property
@@ -132,6 +133,7 @@ class RenderSession(QObject):
 
     @property
     def can_render(self) -> bool:
+        """True when Render would submit a job now."""
         return not self.block_reason
 
     # --- actions --------------------------------------------------------------------------

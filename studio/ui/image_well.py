@@ -77,6 +77,7 @@ class ImageWell(QFrame):
 
     @property
     def path(self) -> str | None:
+        """The image path on show (as the model last said)."""
         return self._path
 
     def set_path(self, path: str | None) -> None:

@@ -160,6 +160,13 @@ QSlider::sub-page:horizontal { background: %(accent)s; border-radius: 2px; }
 QSlider::handle:horizontal {
     background: %(text)s; width: 12px; height: 12px; margin: -4px 0; border-radius: 6px;
 }
+QScrollBar:vertical { background: transparent; width: 10px; margin: 0; }
+QScrollBar::handle:vertical {
+    background: #3a3f47; border-radius: 3px; min-height: 28px; margin: 2px;
+}
+QScrollBar::handle:vertical:hover { background: #4a505a; }
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical { height: 0; }
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical { background: none; }
 QStatusBar { background: %(window)s; color: %(muted)s; border-top: 1px solid %(border)s; }
 QStatusBar QLabel { color: %(muted)s; padding: 0 6px; }
 QMenuBar { background: %(window)s; }
