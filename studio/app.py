@@ -49,7 +49,9 @@ def run_gui(argv: list[str]) -> int:
     app.setApplicationDisplayName(APP_NAME)
     apply_theme(app)
     data = paths.data_dir()
-    settings = QSettings(ORG_NAME, APP_NAME)
+    # An INI file in the data folder rather than the native store: one place for all the
+    # studio's state, easy to back up, and redirected with KINORA_DATA_DIR (tests, CI).
+    settings = QSettings(str(data / "studio.ini"), QSettings.Format.IniFormat)
     link = EngineLink()
     window = build_main_window(link, data, settings)
     # Shut the engine down cleanly when the last window closes, before Qt tears down.

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         session.resultReady.connect(self._show_result)
+        player.clipChanged.connect(self._update_title)
         self.resize(1280, 800)
         self._restore_layout()
 
@@ -159,6 +160,13 @@ class MainWindow(QMainWindow):
 
     def _sync_bar_holder(self) -> None:
         self._bar_holder.setVisible(self.session.notifications.current is not None)
+
+    def _update_title(self) -> None:
+        # The clip on show, as editors do, so a person knows which take they are judging.
+        path = self.player_model.path
+        self.setWindowTitle(
+            f"{os.path.basename(path)} — Kinora Studio" if path else "Kinora Studio"
+        )
 
     def _show_result(self, path: str) -> None:
         self.player_model.load(path)
