@@ -71,7 +71,12 @@ def size_arg(text: str) -> tuple[int, int]:
 def _globals(parser: argparse.ArgumentParser, default) -> None:
     # Added to the main parser and again (default SUPPRESS) to each subcommand, so
     # `studio --device cpu generate ...` and `studio generate ... --device cpu` both work.
-    parser.add_argument("--device", choices=("cuda", "mps", "cpu"), default=default)
+    parser.add_argument(
+        "--device",
+        choices=("cuda", "mps", "cpu"),
+        default=default,
+        help="where the engine runs (default: CUDA, then MPS, then CPU)",
+    )
     parser.add_argument(
         "--model-dir",
         action="append",
@@ -88,9 +93,14 @@ def _globals(parser: argparse.ArgumentParser, default) -> None:
 
 
 def _job_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("-o", "--output", required=True, metavar="OUT.mp4")
-    sub.add_argument("--seed", type=seed_arg)
-    sub.add_argument("--model", default="demo", metavar="ID_OR_FOLDER")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT.mp4", help="the video to write")
+    sub.add_argument("--seed", type=seed_arg, help="same seed + inputs + device = same frames")
+    sub.add_argument(
+        "--model",
+        default="demo",
+        metavar="ID_OR_FOLDER",
+        help="a model id from `studio models` or a diffusers folder (default: demo)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,37 +108,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="studio",
         description="Kinora Studio. With no command, opens the studio window.",
+        epilog="exit codes: 0 done (the output path is printed), 1 engine failure, "
+        "2 bad input, 130 interrupted",
     )
     _globals(parser, None)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     gen = subs.add_parser("generate", help="text (or image) to video")
-    gen.add_argument("prompt")
+    gen.add_argument("prompt", help="what the shot shows")
     _job_options(gen)
-    gen.add_argument("--seconds", type=seconds_arg)
-    gen.add_argument("--fps", type=fps_arg)
-    gen.add_argument("--aspect", choices=tuple(protocol.ASPECTS))
-    gen.add_argument("--size", type=size_arg, metavar="WxH")
-    gen.add_argument("--steps", type=steps_arg)
-    gen.add_argument("--guidance", type=guidance_arg)
-    gen.add_argument("--negative", default="", metavar="TEXT")
+    gen.add_argument("--seconds", type=seconds_arg, help="duration (default: the model's)")
+    gen.add_argument("--fps", type=fps_arg, help="frame rate (default: the model's)")
+    gen.add_argument("--aspect", choices=tuple(protocol.ASPECTS), help="default 16:9")
+    gen.add_argument("--size", type=size_arg, metavar="WxH", help="overrides --aspect")
+    gen.add_argument("--steps", type=steps_arg, help="denoising steps")
+    gen.add_argument("--guidance", type=guidance_arg, help="prompt adherence")
+    gen.add_argument("--negative", default="", metavar="TEXT", help="what to avoid")
     gen.add_argument("--image", metavar="START.png", help="start frame (image-to-video)")
     gen.add_argument("--end-image", metavar="END.png", help="end frame, where supported")
 
     ext = subs.add_parser("extend", help="continue a clip by N seconds")
-    ext.add_argument("clip")
+    ext.add_argument("clip", help="the clip to continue")
     _job_options(ext)
-    ext.add_argument("--seconds", type=seconds_arg, default=2.0)
-    ext.add_argument("--prompt")
+    ext.add_argument("--seconds", type=seconds_arg, default=2.0, help="how much to add")
+    ext.add_argument("--prompt", help="default: the prompt in the clip's recipe")
 
     rmx = subs.add_parser("remix", help="video-to-video with a new prompt")
-    rmx.add_argument("clip")
-    rmx.add_argument("prompt")
+    rmx.add_argument("clip", help="the source clip (layout and timing are kept)")
+    rmx.add_argument("prompt", help="what the remix should show")
     _job_options(rmx)
-    rmx.add_argument("--strength", type=strength_arg, default=0.6)
+    rmx.add_argument(
+        "--strength", type=strength_arg, default=0.6, help="0 keeps the source, 1 ignores it"
+    )
 
     ups = subs.add_parser("upscale", help="spatial x2/x4 and/or frame rate x2")
-    ups.add_argument("clip")
+    ups.add_argument("clip", help="the clip to upscale")
     _job_options(ups)
     ups.add_argument("--scale", type=int, choices=(2, 4), default=2)
     ups.add_argument("--fps-multiplier", type=int, choices=(1, 2), default=1)
