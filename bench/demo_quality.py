@@ -30,8 +30,14 @@ from engine.demo_model.captions import COLOURS, caption  # noqa: E402
 from engine.demo_model.data import SIZES  # noqa: E402
 from engine.demo_model.scenes import render, sample_scene  # noqa: E402
 
-TARGETS = {"colour": 0.9, "motion": 0.8, "count": 0.8, "background": 0.8,
-           "i2v_first_frame_psnr_db": 25.0, "remix_follows_prompt": 0.8}
+TARGETS = {
+    "colour": 0.9,
+    "motion": 0.8,
+    "count": 0.8,
+    "background": 0.8,
+    "i2v_first_frame_psnr_db": 25.0,
+    "remix_follows_prompt": 0.8,
+}
 PROFILES = {aspect: D.background_profiles(*size) for aspect, size in SIZES.items()}
 
 
@@ -44,8 +50,14 @@ def eval_set(n: int, seed: int = 2026) -> list[dict]:
         scene = sample_scene(rng, held_combos=len(items) % 3 == 0)
         truth = (render(scene, *SIZES[aspect], 16)[0] * 255).round().astype(np.uint8)
         if all(measure(truth, scene, aspect).values()):
-            items.append({"scene": scene, "prompt": caption(scene, rng, held=True),
-                          "aspect": aspect, "truth": truth})
+            items.append(
+                {
+                    "scene": scene,
+                    "prompt": caption(scene, rng, held=True),
+                    "aspect": aspect,
+                    "truth": truth,
+                }
+            )
     return items
 
 
@@ -83,9 +95,18 @@ class Runner:
 
     def clip(self, prompt: str, aspect: str, seed: int, frames: int = 16, **kw) -> np.ndarray:
         width, height = SIZES[aspect]
-        request = SampleRequest(prompt=prompt, negative_prompt="", width=width, height=height,
-                                num_frames=frames, fps=8, steps=self.steps,
-                                guidance=self.guidance, seed=seed, **kw)
+        request = SampleRequest(
+            prompt=prompt,
+            negative_prompt="",
+            width=width,
+            height=height,
+            num_frames=frames,
+            fps=8,
+            steps=self.steps,
+            guidance=self.guidance,
+            seed=seed,
+            **kw,
+        )
         return self.model.decode(self.model.sample(request, lambda *a: None))
 
 
@@ -97,8 +118,9 @@ def text_to_video(runner: Runner, items: list[dict], seeds: int) -> dict:
     results = {k: [] for k in ("colour", "motion", "count", "background")}
     for item in items:
         for seed in range(seeds):
-            checks = measure(runner.clip(item["prompt"], item["aspect"], seed), item["scene"],
-                             item["aspect"])
+            checks = measure(
+                runner.clip(item["prompt"], item["aspect"], seed), item["scene"], item["aspect"]
+            )
             for k, v in checks.items():
                 results[k].append(v)
     return {k: _rate(v) for k, v in results.items()} | {"clips": len(results["colour"])}
@@ -113,9 +135,12 @@ def image_to_video(runner: Runner, items: list[dict]) -> dict:
         psnrs.append(D.psnr(frames[0], first))
         next_psnr.append(D.psnr(frames[1], first))
         motion.append(measure(frames, item["scene"], item["aspect"])["motion"])
-    return {"first_frame_psnr_db_median": round(statistics.median(psnrs), 2),
-            "second_frame_psnr_db_median": round(statistics.median(next_psnr), 2),
-            "motion": _rate(motion), "clips": len(items)}
+    return {
+        "first_frame_psnr_db_median": round(statistics.median(psnrs), 2),
+        "second_frame_psnr_db_median": round(statistics.median(next_psnr), 2),
+        "motion": _rate(motion),
+        "clips": len(items),
+    }
 
 
 def _object_state(frames: np.ndarray, aspect: str, colour: str) -> np.ndarray:
@@ -150,7 +175,8 @@ def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
         "inside_pixel_change_median": round(float(np.median(inside_diff)), 3),
         "join_object_step_median": round(float(np.median(join_speed)), 4) if join_speed else None,
         "inside_object_step_median": round(float(np.median(inside_speed)), 4)
-        if inside_speed else None,
+        if inside_speed
+        else None,
         "dominant_colour_same_after_join": _rate(same_colour),
         "clips": len(items),
     }
@@ -167,8 +193,10 @@ def remix(runner: Runner, items: list[dict], strength: float) -> dict:
         old = scene["objects"][0]["colour"]
         choices = [c for c in COLOURS if c not in (old, scene["bg_colour"], "black", "white")]
         new_colour = choices[int(rng.integers(len(choices)))]
-        new_scene = {**scene, "objects": [{**scene["objects"][0], "colour": new_colour},
-                                          *scene["objects"][1:]]}
+        new_scene = {
+            **scene,
+            "objects": [{**scene["objects"][0], "colour": new_colour}, *scene["objects"][1:]],
+        }
         prompt = caption(new_scene, rng, held=True)
         out = runner.clip(prompt, item["aspect"], 500 + i, init_video=source, strength=strength)
         follows.append(measure(out, new_scene, item["aspect"])["colour"])
@@ -179,11 +207,14 @@ def remix(runner: Runner, items: list[dict], strength: float) -> dict:
             path_error.append(float(err))
         src_bg = D.classify_background(D.to_float(source), PROFILES[item["aspect"]])
         bg_same.append(src_bg == D.classify_background(D.to_float(out), PROFILES[item["aspect"]]))
-    return {"strength": strength, "new_colour_follows_prompt": _rate(follows),
-            "object_path_error_median": round(float(np.median(path_error)), 4)
-            if path_error else None,
-            "object_path_measured": len(path_error),
-            "background_kept": _rate(bg_same), "clips": len(items)}
+    return {
+        "strength": strength,
+        "new_colour_follows_prompt": _rate(follows),
+        "object_path_error_median": round(float(np.median(path_error)), 4) if path_error else None,
+        "object_path_measured": len(path_error),
+        "background_kept": _rate(bg_same),
+        "clips": len(items),
+    }
 
 
 def determinism(runner: Runner, items: list[dict]) -> dict:
@@ -205,8 +236,12 @@ def speed(runner: Runner, runs: int) -> dict:
         t0 = time.perf_counter()
         runner.clip("a red ball moves left on a blue background", "16:9", seed)
         times.append(time.perf_counter() - t0)
-    return {"clip_2s_16x9_median_s": round(statistics.median(times), 2), "runs": runs,
-            "steps": runner.steps, "torch_threads": torch.get_num_threads()}
+    return {
+        "clip_2s_16x9_median_s": round(statistics.median(times), 2),
+        "runs": runs,
+        "steps": runner.steps,
+        "torch_threads": torch.get_num_threads(),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -113,6 +113,29 @@ def test_training_batch_layout():
     assert batch["known_mask"].shape == (3, 16) and len(batch["captions"]) == 3
 
 
+def test_benchmark_detectors_read_true_renders():
+    """The classical detectors behind bench/demo_quality.py must agree with the generator."""
+    from engine.demo_model import detect
+
+    rng = np.random.default_rng(11)
+    profiles = {a: detect.background_profiles(*size) for a, size in SIZES.items()}
+    hits = {"colour": 0, "motion": 0, "background": 0}
+    n = 36
+    for i in range(n):
+        aspect = list(SIZES)[i % 3]
+        scene = sample_scene(rng)
+        frames = (render(scene, *SIZES[aspect], 16)[0] * 255).round().astype(np.uint8)
+        clip = detect.to_float(frames)
+        bg = detect.classify_background(clip, profiles[aspect])
+        fg = detect.foreground(clip, profiles[aspect][bg])
+        main = scene["objects"][0]
+        hits["background"] += bg == detect.expected_background(scene)
+        hits["colour"] += detect.colour_shares(clip, fg).get(main["colour"], 0) > 0.2
+        motion = detect.classify_motion(detect.track(clip, fg, main["colour"]))
+        hits["motion"] += motion == main["motion"]
+    assert all(v / n >= 0.85 for v in hits.values()), hits
+
+
 # --- network ------------------------------------------------------------------------------
 
 
