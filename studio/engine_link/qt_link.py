@@ -55,6 +55,7 @@ class EngineLink(QObject):
         self._watchdogs: dict[str, QTimer] = {}
         self._planned_exit = False  # True while we kill or shut down on purpose
         self._error: str | None = None
+        self._error_kind = protocol.ErrorKind.ENGINE_CRASHED
         self._restart_timer = QTimer(self)
         self._restart_timer.setSingleShot(True)
         self._restart_timer.timeout.connect(self._spawn)
@@ -94,7 +95,16 @@ class EngineLink(QObject):
         self._spawn()
 
     def submit(self, job: protocol.Job) -> None:
-        """Queue a job; before the handshake (or during a restart) it waits in the link."""
+        """Queue a job; before the handshake (or during a restart) it waits in the link.
+
+        After the link gave up (see `error`), the job fails at once instead of waiting for
+        an engine that will not come back until `start()` is called again.
+        """
+        if self._session.state == client.STOPPED and self._error is not None:
+            self._emit_later(
+                protocol.Failed(job_id=job.job_id, error=self._error_kind, message=self._error)
+            )
+            return
         self._session.track(job)
         if self._session.info is not None:
             self._send_unsent()
@@ -298,6 +308,7 @@ class EngineLink(QObject):
     def _give_up(self, message: str, kind: str) -> None:
         """Stop for good: nothing a restart could fix. Every owed job gets its answer."""
         self._error = message
+        self._error_kind = kind
         self._note(message)
         self._restart_timer.stop()
         self._stop_watchdogs()

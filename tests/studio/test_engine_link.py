@@ -195,13 +195,19 @@ def test_crash_mid_job_fails_it_restarts_and_resubmits_the_queue(qtbot, make_lin
     assert any("crashed on purpose" in line for line in link.last_log_lines(50))
 
 
-def test_gives_up_after_three_crashes_in_a_minute(qtbot, make_link):
+def test_gives_up_after_three_crashes_in_a_minute(qtbot, make_link, tmp_path):
     link, rec = make_link("--exit-before-ready", "3")
     link.start()
     qtbot.waitUntil(lambda: link.state == "stopped", timeout=20000)
     assert rec.states.count("crashed") == 3
     assert rec.states.count("restarting") == 2
     assert "3 times" in link.error and "exit code 3" in link.error
+    # A job submitted to a link that gave up fails at once instead of waiting forever.
+    late = make_job(tmp_path)
+    link.submit(late)
+    failed = wait_terminal(qtbot, rec, late.job_id)
+    assert isinstance(failed, protocol.Failed)
+    assert failed.error == protocol.ErrorKind.ENGINE_CRASHED and "3 times" in failed.message
 
 
 def test_another_protocol_version_stops_with_a_clear_message(qtbot, make_link, tmp_path):
