@@ -75,6 +75,9 @@ class Registry:
         roots = [bundled_models_dir()] if include_bundled else []
         roots += [Path(d).expanduser() for d in model_dirs]
         self._entries: dict[str, ModelEntry] = {}
+        # Folders an adapter recognised but refused (pickle-only weights, incomplete
+        # download): keyed by folder name, so a job naming one gets the reason, not "unknown".
+        self._refusals: dict[str, EngineError] = {}
         for folder in self._candidate_folders(roots):
             entry = self.probe(folder)
             if entry is None:
@@ -127,6 +130,10 @@ class Registry:
         for adapter in self._adapters:
             try:
                 info = adapter.probe(folder)
+            except EngineError as exc:  # recognised, but unusable: remember why
+                log.warning("model folder %s refused: %s", folder, exc)
+                self._refusals[folder.name] = exc
+                return None
             except Exception:  # a broken folder must not stop the engine from starting
                 log.exception("adapter %s failed to probe %s", adapter.__name__, folder)
                 continue
@@ -150,11 +157,15 @@ class Registry:
             entry = self.probe(path)
             if entry is not None:
                 return entry
+            if path.name in self._refusals:
+                raise self._refusals[path.name]
             raise EngineError(
                 ErrorKind.MODEL_MISSING,
                 f"the folder {model} is not a model any adapter recognises "
                 "(expected a diffusers folder with safetensors weights)",
             )
+        if model in self._refusals:
+            raise self._refusals[model]
         available = ", ".join(self._entries) or "none"
         raise EngineError(
             ErrorKind.MODEL_MISSING,

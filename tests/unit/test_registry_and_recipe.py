@@ -62,6 +62,20 @@ def test_a_folder_path_that_is_no_model(tmp_path):
         registry.resolve(str(tmp_path))
 
 
+def test_a_refused_folder_reports_why_when_a_job_names_it(tmp_path):
+    """A pickle-only Wan folder is recognised but refused; asking for it gives the reason."""
+    from tests.engine.tiny_models import build_pickle_only_folder
+
+    folder = build_pickle_only_folder(tmp_path / "old-wan")
+    registry = Registry([tmp_path], adapter_modules=["engine.adapters.wan"], include_bundled=False)
+    assert registry.models() == []
+    for name in ("old-wan", str(folder)):
+        with pytest.raises(EngineError) as info:
+            registry.resolve(name)
+        assert info.value.kind == "model_missing"
+        assert "safetensors" in info.value.message
+
+
 def test_one_loaded_model_is_cached(tmp_path, monkeypatch):
     log = tmp_path / "loads.txt"
     monkeypatch.setenv("KINORA_FAKE_LOAD_LOG", str(log))
