@@ -1,8 +1,8 @@
 """Pieces every diffusers-backed family shares: safe folder checks, loading, step plumbing,
 cheap latent previews.
 
-Nothing here knows about a particular family; `wan.py` (and later `ltx.py`, `cogvideox.py`)
-supply the pipeline classes, the latent layout and the RGB projection.
+Nothing here knows about a particular family; `wan.py`, `ltx.py` and `cogvideox.py` supply
+the pipeline classes, the latent layout and the RGB projection.
 """
 
 from __future__ import annotations
@@ -158,12 +158,18 @@ def clean_latent_estimate(
     return latents
 
 
-def step_callback(on_step: StepCallback) -> Callable[..., dict[str, Any]]:
+def step_callback(
+    on_step: StepCallback,
+    to_preview_layout: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> Callable[..., dict[str, Any]]:
     """A diffusers `callback_on_step_end` that reports every step to `on_step`.
 
     Whatever `on_step` raises (the engine's JobInterrupted) propagates out of the pipeline
     call, which is what stops a job before any decode: diffusers' own `_interrupt` flag
     would still decode the half-done latents.
+
+    `to_preview_layout` maps the loop's latents to the layout the adapter's `sample`
+    returns (and `preview` reads): LTX-Video denoises packed token sequences, for example.
     """
     state: dict[str, torch.Tensor | None] = {"previous": None}
 
@@ -171,10 +177,59 @@ def step_callback(on_step: StepCallback) -> Callable[..., dict[str, Any]]:
         latents = kwargs["latents"]
         preview = clean_latent_estimate(pipe.scheduler, latents, state["previous"])
         state["previous"] = latents.detach().clone()
+        if to_preview_layout is not None:
+            preview = to_preview_layout(preview)
         on_step(step_index + 1, int(pipe.num_timesteps), preview.detach())
         return kwargs
 
     return callback
+
+
+def sibling_pipeline(pipe: Any, cls: type, cache: dict[type, Any], **overrides: Any) -> Any:
+    """`pipe`'s weights re-shaped as diffusers pipeline class `cls`, cached in `cache`.
+
+    Not `from_pipe`: it casts every shared module to one dtype, which would turn a float32
+    VAE into bf16 for every sibling. `overrides` replace components (e.g. a scheduler
+    configured for that pipeline); nothing is copied, the modules are shared.
+    """
+    if cls not in cache:
+        modules, options = cls._get_signature_keys(cls)
+        kwargs = {k: v for k, v in pipe.components.items() if k in modules}
+        kwargs.update({k: v for k, v in pipe.config.items() if k in options})
+        kwargs.update(overrides)
+        sibling = cls(**kwargs)
+        sibling.set_progress_bar_config(disable=True)
+        cache[cls] = sibling
+    return cache[cls]
+
+
+def set_vae_tiling(pipe: Any, enabled: bool) -> None:
+    """Tile the VAE decode when the VAE supports it (less peak memory at the end of a job).
+
+    diffusers only tiles above its tile size (256 to 512 px), so small clips are unchanged.
+    """
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling() if enabled else vae.disable_tiling()
+
+
+def free_device_memory() -> None:
+    """Collect garbage and return cached CUDA memory after dropping a pipeline."""
+    import gc
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def cpu_generator(seed: int) -> torch.Generator:
+    """A CPU generator: the same noise for a seed on every device."""
+    return torch.Generator("cpu").manual_seed(int(seed))
+
+
+def frames_to_uint8(frames: Any) -> np.ndarray:
+    """Floats in [0, 1] (what `postprocess_video(output_type="np")` gives) -> uint8."""
+    return (np.asarray(frames) * 255).round().astype(np.uint8)
 
 
 def project_latent_frame(
@@ -213,3 +268,33 @@ def fit_rgb_projection(
     y = pooled.reshape(3, -1).T  # (64, 3)
     solution = torch.linalg.lstsq(x, y).solution  # (C + 1, 3)
     return solution[:-1], solution[-1]
+
+
+def check_size_and_frames(request: Any, family: str, multiple: int, frame_multiple: int) -> None:
+    """BAD_INPUT unless width/height are multiples of `multiple` and the frame count (and a
+    remix source's) is `k * frame_multiple + 1`. `family` names the model in the message."""
+    bad = ErrorKind.BAD_INPUT
+    if request.width % multiple or request.height % multiple:
+        raise engine_error(
+            bad,
+            f"{request.width}x{request.height}: {family} needs width and height in "
+            f"multiples of {multiple}; pick a size preset",
+        )
+    counts = [("", request.num_frames)]
+    if request.init_video is not None:
+        counts.append(("the source clip has ", len(request.init_video)))
+    for prefix, count in counts:
+        if count % frame_multiple != 1 % frame_multiple:
+            raise engine_error(
+                bad, f"{prefix}{count} frames: {family} needs a multiple of {frame_multiple} plus 1"
+            )
+
+
+def check_remix_strength(request: Any) -> None:
+    """BAD_INPUT when `strength` x `steps` leaves no denoising step to run."""
+    if int(request.steps * request.strength) < 1:
+        raise engine_error(
+            ErrorKind.BAD_INPUT,
+            f"strength {request.strength:g} with {request.steps} steps changes nothing; "
+            "raise the strength or the steps",
+        )

@@ -207,3 +207,204 @@ def build_pickle_only_folder(folder: Path) -> Path:
         (folder / sub / "config.json").write_text("{}")
         (folder / sub / name).write_bytes(b"NOT A PICKLE: unpickling this file is a test failure")
     return folder
+
+
+def _tiny_t5_encoder(vocab_size: int):
+    """A 2-layer T5 encoder (LTX-Video's and CogVideoX's text encoder class), d_model 32."""
+    from transformers import T5Config, T5EncoderModel
+
+    config = T5Config(
+        vocab_size=vocab_size,
+        d_model=TINY_TEXT_DIM,
+        d_kv=8,
+        d_ff=37,
+        num_layers=2,
+        num_heads=4,
+        relative_attention_num_buckets=8,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    return T5EncoderModel(config).eval()
+
+
+def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
+    """The tiny random-weight LTX-Video pipeline in memory (what `build_tiny_ltx` saves).
+
+    Configs as in diffusers' tests/pipelines/ltx/test_ltx*.py: 8 latent channels, a VAE that
+    compresses x4 in space and time (the real one: 128 channels, x32 and x8), so frame counts
+    follow 4k+1 here and 8k+1 on real checkpoints. The scheduler is configured like the
+    published LTX-Video folders (dynamic shifting), so the same code paths run.
+    variant "t2v": LTXPipeline; "i2v": LTXImageToVideoPipeline; "condition":
+    LTXConditionPipeline with a timestep-conditioned VAE decoder, as LTX-Video 0.9.5+.
+    """
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXConditionPipeline,
+        LTXImageToVideoPipeline,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
+
+    classes = {
+        "t2v": LTXPipeline,
+        "i2v": LTXImageToVideoPipeline,
+        "condition": LTXConditionPipeline,
+    }
+    if variant not in classes:
+        raise ValueError(f"unknown tiny LTX variant {variant!r}; expected t2v, i2v or condition")
+    torch.manual_seed(seed)
+    tokenizer = _tiny_tokenizer()
+    torch.manual_seed(seed)
+    text_encoder = _tiny_t5_encoder(len(tokenizer))
+    torch.manual_seed(seed)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8,
+        out_channels=8,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=4,
+        attention_head_dim=8,
+        cross_attention_dim=32,
+        num_layers=1,
+        caption_channels=TINY_TEXT_DIM,
+    )
+    torch.manual_seed(seed)
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=8,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=variant == "condition",
+        patch_size=1,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    vae.use_framewise_encoding = False
+    vae.use_framewise_decoding = False
+    scheduler = FlowMatchEulerDiscreteScheduler(
+        use_dynamic_shifting=variant != "condition",
+        base_shift=0.95,
+        max_shift=2.05,
+        base_image_seq_len=1024,
+        max_image_seq_len=4096,
+        shift_terminal=0.1,
+    )
+    pipe = classes[variant](
+        transformer=transformer,
+        vae=vae,
+        scheduler=scheduler,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_tiny_ltx(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+    """Write a tiny random-weight LTX-Video pipeline to `folder` (safetensors only).
+
+    See `tiny_ltx_pipeline` for the variants. The same seed writes the same weights.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tiny_ltx_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
+    """The tiny random-weight CogVideoX pipeline in memory (what `build_tiny_cogvideox` saves).
+
+    Configs as in diffusers' tests/pipelines/cogvideo/test_cogvideox*.py, CogVideoX 1.0
+    layout (x8 VAE, 2x2 patches, 4k+1 frames, no temporal patches). The transformer's sample
+    size is 32x16 pixels (4x2 latent cells). variant "t2v": CogVideoXPipeline with RoPE;
+    "i2v": CogVideoXImageToVideoPipeline with learned positional embeddings, which, as in
+    the real CogVideoX-5b-I2V, only work at the trained size.
+    """
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXImageToVideoPipeline,
+        CogVideoXPipeline,
+        CogVideoXTransformer3DModel,
+    )
+
+    if variant not in ("t2v", "i2v"):
+        raise ValueError(f"unknown tiny CogVideoX variant {variant!r}; expected t2v or i2v")
+    i2v = variant == "i2v"
+    torch.manual_seed(seed)
+    tokenizer = _tiny_tokenizer()
+    torch.manual_seed(seed)
+    text_encoder = _tiny_t5_encoder(len(tokenizer))
+    torch.manual_seed(seed)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=2 if i2v else 4,
+        attention_head_dim=16 if i2v else 8,
+        in_channels=8 if i2v else 4,  # I2V: noise + image latents side by side
+        out_channels=4,
+        time_embed_dim=2,
+        text_embed_dim=TINY_TEXT_DIM,
+        num_layers=1,
+        sample_width=4,
+        sample_height=2,
+        sample_frames=9,
+        patch_size=2,
+        temporal_compression_ratio=4,
+        max_text_seq_length=16,
+        use_rotary_positional_embeddings=i2v,
+        use_learned_positional_embeddings=i2v,
+    )
+    torch.manual_seed(seed)
+    vae = AutoencoderKLCogVideoX(
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
+    scheduler = CogVideoXDDIMScheduler(
+        prediction_type="v_prediction",
+        rescale_betas_zero_snr=True,
+        timestep_spacing="trailing",
+        beta_schedule="scaled_linear",
+        beta_start=0.00085,
+        beta_end=0.012,
+        clip_sample=False,
+        set_alpha_to_one=True,
+        snr_shift_scale=3.0 if i2v else 1.0,
+    )
+    cls = CogVideoXImageToVideoPipeline if i2v else CogVideoXPipeline
+    pipe = cls(
+        transformer=transformer,
+        vae=vae,
+        scheduler=scheduler,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_tiny_cogvideox(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+    """Write a tiny random-weight CogVideoX pipeline to `folder` (safetensors only).
+
+    See `tiny_cogvideox_pipeline` for the variants. The same seed writes the same weights.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tiny_cogvideox_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
+    return folder
