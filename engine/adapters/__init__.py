@@ -12,4 +12,6 @@ Every adapter module defines:
 ADAPTER_MODULES = (
     "engine.adapters.demo",
     "engine.adapters.wan",
+    "engine.adapters.ltx",
+    "engine.adapters.cogvideox",
 )
