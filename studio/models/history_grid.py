@@ -1,0 +1,213 @@
+"""The history as a Qt list model for the thumbnail grid and the list view.
+
+It loads one page of takes at a time (newest first) and more when the view scrolls near
+the end (`canFetchMore`/`fetchMore`), so a project with 100,000 takes opens with one
+small query. Paging is by key (created_at, id), so every page costs the same. QtCore only:
+the view turns the thumbnail path into a pixmap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from studio.store.projects import Project
+from studio.store.takes import PAGE_SIZE, Take, TakeFilter
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryRoles:
+    """Item data roles of `HistoryGrid` (names in `roleNames()` for QML too)."""
+
+    TakeId = Qt.ItemDataRole.UserRole + 1
+    ThumbnailPath = TakeId + 1  # absolute path of the PNG, or "" (no thumbnail)
+    VideoPath = TakeId + 2  # absolute path of the clip
+    Prompt = TakeId + 3
+    Model = TakeId + 4
+    Rating = TakeId + 5  # 0..5
+    Favourite = TakeId + 6  # bool
+    Duration = TakeId + 7  # seconds (float) or None
+    CreatedAt = TakeId + 8  # ISO 8601 UTC
+    Kind = TakeId + 9  # generate / extend / remix / upscale
+    Relation = TakeId + 10  # generated / extended_from / remixed_from / upscaled_from
+    ParentId = TakeId + 11
+    Seed = TakeId + 12
+    Size = TakeId + 13  # "832x480" or ""
+    Fps = TakeId + 14
+    Trashed = TakeId + 15  # bool
+    Take = TakeId + 16  # the whole studio.store.takes.Take (without its recipe)
+
+
+_ROLE_NAMES = {
+    value: name[0].lower() + name[1:]
+    for name, value in vars(HistoryRoles).items()
+    if not name.startswith("_") and isinstance(value, int)
+}
+
+
+class HistoryGrid(QAbstractListModel):
+    """Takes matching the current filter, newest first, loaded page by page."""
+
+    totalChanged = Signal(int)  # how many takes match the filter (all pages)
+    filterChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._project: Project | None = None
+        self._filter = TakeFilter()
+        self._takes: list[Take] = []
+        self._complete = True  # no more pages to load
+        self._total: int | None = None
+        self.page_size = page_size
+
+    # --- what is shown --------------------------------------------------------------------
+
+    @property
+    def filter(self) -> TakeFilter:
+        """The filter in force (a frozen dataclass: change it with `set_filter`)."""
+        return self._filter
+
+    def set_project(self, project: Project | None) -> None:
+        """Show another project's takes (first page only)."""
+        self._project = project
+        self.reload()
+
+    def set_filter(self, flt: TakeFilter) -> None:
+        """Show the takes matching `flt`, from the first page."""
+        if flt == self._filter:
+            return
+        self._filter = flt
+        self.filterChanged.emit()
+        self.reload()
+
+    def reload(self) -> None:
+        """Drop what is loaded and read the first page again."""
+        self.beginResetModel()
+        self._takes, self._total, self._complete = [], None, self._project is None
+        if self._project is not None:
+            self._takes = self._project.takes.page(self._filter, None, self.page_size)
+            self._complete = len(self._takes) < self.page_size
+        self.endResetModel()
+        self.totalChanged.emit(self.total)
+
+    @property
+    def total(self) -> int:
+        """How many takes match the filter (counted once per reload, on demand)."""
+        if self._total is None:
+            self._total = self._project.takes.count(self._filter) if self._project else 0
+        return self._total
+
+    def take_at(self, row: int) -> Take | None:
+        """The take in `row` (without its recipe: ask `History.take` for that)."""
+        return self._takes[row] if 0 <= row < len(self._takes) else None
+
+    def row_of(self, take_id: int) -> int:
+        """The row of a loaded take, or -1 (not loaded yet, or filtered out)."""
+        for i, take in enumerate(self._takes):
+            if take.id == take_id:
+                return i
+        return -1
+
+    # --- keeping up with changes ----------------------------------------------------------
+
+    def take_added(self, take_id: int) -> None:
+        """A new take exists: it goes on top if it matches the filter."""
+        if self._project is None:
+            return
+        take = self._project.takes.matching(self._filter, take_id)
+        if take is None:
+            return
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._takes.insert(0, take)
+        self.endInsertRows()
+        if self._total is not None:
+            self._total += 1
+        self.totalChanged.emit(self.total)
+
+    def take_changed(self, take_id: int) -> None:
+        """A take's rating, tags, place (trash) changed: update or remove its row."""
+        row = self.row_of(take_id)
+        if row < 0 or self._project is None:
+            return
+        take = self._project.takes.matching(self._filter, take_id)
+        if take is None:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._takes[row]
+            self.endRemoveRows()
+            self._total = None
+            self.totalChanged.emit(self.total)
+            return
+        self._takes[row] = take
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    # --- QAbstractListModel ---------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt idiom)
+        return 0 if parent.isValid() else len(self._takes)
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._complete
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._complete or self._project is None:
+            return
+        last = self._takes[-1] if self._takes else None
+        after = (last.created_at, last.id) if last else None
+        page = self._project.takes.page(self._filter, after, self.page_size)
+        self._complete = len(page) < self.page_size
+        if not page:
+            return
+        start = len(self._takes)
+        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+        self._takes.extend(page)
+        self.endInsertRows()
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = dict(super().roleNames())
+        names.update({role: QByteArray(name.encode()) for role, name in _ROLE_NAMES.items()})
+        return names
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._takes):
+            return None
+        take = self._takes[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return take.prompt or f"{take.kind} #{take.id}"
+        return self._value(take, role)
+
+    def _value(self, take: Take, role: int) -> Any:
+        project = self._project
+        if role == HistoryRoles.ThumbnailPath:
+            return str(project.absolute(take.thumbnail_path)) if take.thumbnail_path else ""
+        if role == HistoryRoles.VideoPath:
+            return str(project.absolute(take.video_path))
+        if role == HistoryRoles.Size:
+            return f"{take.width}x{take.height}" if take.width and take.height else ""
+        values = {
+            HistoryRoles.TakeId: take.id,
+            HistoryRoles.Prompt: take.prompt,
+            HistoryRoles.Model: take.model,
+            HistoryRoles.Rating: take.rating,
+            HistoryRoles.Favourite: take.favourite,
+            HistoryRoles.Duration: take.duration,
+            HistoryRoles.CreatedAt: take.created_at,
+            HistoryRoles.Kind: take.kind,
+            HistoryRoles.Relation: take.relation,
+            HistoryRoles.ParentId: take.parent_id,
+            HistoryRoles.Seed: take.seed,
+            HistoryRoles.Fps: take.fps,
+            HistoryRoles.Trashed: take.trashed_at is not None,
+            HistoryRoles.Take: take,
+        }
+        return values.get(role)

@@ -1,0 +1,1 @@
+"""Project storage: the SQLite connection owner, numbered migrations, repositories."""
