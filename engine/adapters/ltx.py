@@ -109,6 +109,8 @@ def _layout(folder: Path) -> dict[str, Any]:
         "inner_dim": int(transformer.get("num_attention_heads", 32))
         * int(transformer.get("attention_head_dim", 64)),
         "spatial": int(spatial) * int(transformer.get("patch_size", 1)),
+        # the pipelines refuse anything but multiples of 32, whatever the VAE's ratio
+        "multiple": max(SIZE_MULTIPLE, int(spatial) * int(transformer.get("patch_size", 1))),
         "temporal": int(temporal) * int(transformer.get("patch_size_t", 1)),
     }
 
@@ -173,7 +175,7 @@ class LTXModel(VideoModel):
         """Validate `request` against this model; return the pipeline class to run it."""
         unsupported = ErrorKind.UNSUPPORTED
         common.check_size_and_frames(
-            request, "LTX-Video", self.layout["spatial"], self.layout["temporal"]
+            request, "LTX-Video", self.layout["multiple"], self.layout["temporal"]
         )
         if request.init_video is not None:
             if len(request.init_video) != request.num_frames:
