@@ -229,9 +229,12 @@ def candidates(fp: Footprint, budget: Budget, width: int, height: int, frames: i
     total_weights = sum(weights.values())
     vae_w = weights.get("vae", 0)
     others = {k: v for k, v in weights.items() if k != "vae"}
-    avail_dev = int(budget.device_free * HEADROOM)
-    avail_sys = int(budget.system_free * HEADROOM)
+    # A total of 0 means the OS or driver did not say: that figure is not checked.
+    unknown = 2**62
+    avail_dev = int(budget.device_free * HEADROOM) if budget.device_total else unknown
+    avail_sys = int(budget.system_free * HEADROOM) if budget.system_total else unknown
     unified = budget.device in ("cpu", "mps")  # one pool: offloading saves nothing
+    cpu = budget.device == "cpu"
 
     def step_peak(name: str, resident: int) -> int:
         if name in fp.denoisers:
@@ -281,10 +284,10 @@ def candidates(fp: Footprint, budget: Budget, width: int, height: int, frames: i
                 vae_tiling=tiling,
                 use_stream=use_stream,
                 device=budget.device,
-                peak_device=0 if budget.device == "cpu" else peak,
+                peak_device=0 if cpu else peak,
                 peak_system=system,
-                available_device=0 if budget.device == "cpu" else avail_dev,
-                available_system=avail_sys,
+                available_device=avail_dev if budget.device_total and not cpu else 0,
+                available_system=avail_sys if budget.system_total else 0,
                 slowdown=round(slowdown, 2),
                 width=width,
                 height=height,

@@ -186,6 +186,14 @@ class ModelInfo:
     default_guidance: float = 5.0
     path: str | None = None
     notes: str = ""  # one line a person can read: what the model is good and bad at
+    # Added in the model manager (older peers leave them at their defaults):
+    size_bytes: int = 0  # on disk, every file of the folder
+    dtype: str = ""  # the weights' dominant dtype, from the safetensors headers
+    parameters: int = 0  # parameter count of every weighted component
+    source: str = ""  # "bundled", "folder" (a --model-dir) or "hf-cache"
+    # The memory plan for the model's default shot on this engine's device (see
+    # engine/memory_plan.py): {"text": one line, "fits": bool, "placement": ..., ...}.
+    plan: dict[str, Any] = field(default_factory=dict)
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

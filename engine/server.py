@@ -106,7 +106,7 @@ class Server:
             dtype=self.device.dtype_name,
             memory_free=free,
             memory_total=total,
-            models=self.registry.models(),
+            models=self.registry.models(self.device),
         )
 
     def serve(self, stdin: BinaryIO) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -49,6 +50,9 @@ class VideoModel(ABC):
     """One model family instance. Loaded once, cached by the engine between jobs."""
 
     info: ModelInfo
+    # Set by the registry before `load`: how to place the weights (engine.memory_plan).
+    # Diffusers adapters pass it to `diffusers_common.load_pipeline(..., plan=...)`.
+    memory_plan: Any = None
 
     @abstractmethod
     def load(self, device: torch.device, dtype: torch.dtype) -> None:

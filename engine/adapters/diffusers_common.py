@@ -114,11 +114,14 @@ def load_pipeline(
     folder: Path,
     dtype: torch.dtype | dict[str, torch.dtype],
     device: torch.device,
+    plan: Any = None,
 ):
     """`from_pretrained` from a local folder only, safetensors only, progress bars off.
 
     `dtype` may be a dict per component ({"default": bf16, "vae": float32}), as diffusers
     accepts it, so a component that must stay in float32 is never cast down and back up.
+    `plan` (an `engine.memory_plan.MemoryPlan`, the adapter's `self.memory_plan`) places the
+    components; without one everything moves to `device`.
     """
     import diffusers
     import transformers
@@ -131,7 +134,46 @@ def load_pipeline(
         str(folder), dtype=dtype, local_files_only=True, use_safetensors=True
     )
     pipe.set_progress_bar_config(disable=True)
-    return pipe.to(device)
+    if plan is None:
+        return pipe.to(device)
+    return apply_memory_plan(pipe, plan, device)
+
+
+def apply_memory_plan(pipe: Any, plan: Any, device: torch.device) -> Any:
+    """Place a freshly loaded (CPU) pipeline as `plan` says; returns the pipeline.
+
+    Placements (see engine/memory_plan.py): "device" moves everything; "model" is diffusers'
+    model CPU offload; "group" is leaf-level group offload (CUDA streams prefetch the next
+    leaf); "sequential" is accelerate's sequential offload. The VAE stays on the device in
+    every offload plan: the adapters call `vae.decode` outside the pipeline call, with the
+    latents moved to `vae.device`, which offload hooks would leave on the CPU (or on meta).
+    Offload needs an accelerator: on a CPU device every plan is "device".
+    """
+    device = torch.device(device)
+    placement = getattr(plan, "placement", "device")
+    if device.type == "cpu" or placement == "device":
+        pipe.to(device)
+    elif placement == "model":
+        pipe._exclude_from_cpu_offload = [*pipe._exclude_from_cpu_offload, "vae"]
+        pipe.enable_model_cpu_offload(device=device)
+    elif placement == "group":
+        pipe.enable_group_offload(
+            onload_device=device,
+            offload_device=torch.device("cpu"),
+            offload_type="leaf_level",
+            use_stream=bool(getattr(plan, "use_stream", False)) and device.type == "cuda",
+            exclude_modules=["vae"],
+        )
+    elif placement == "sequential":
+        pipe._exclude_from_cpu_offload = [*pipe._exclude_from_cpu_offload, "vae"]
+        pipe.enable_sequential_cpu_offload(device=device)
+    else:
+        raise ValueError(f"unknown memory plan placement {placement!r}")
+    set_vae_tiling(pipe, bool(getattr(plan, "vae_tiling", False)))
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and hasattr(vae, "enable_slicing"):
+        vae.enable_slicing()  # batch 1 in our jobs: slicing costs nothing and caps batches
+    return pipe
 
 
 def clean_latent_estimate(

@@ -192,7 +192,9 @@ class WanModel(VideoModel):
         # Wan's VAE runs in float32 in the reference code: in bf16/fp16 its causal 3D
         # convolutions band and drift in colour over long clips.
         dtypes = {"default": dtype, "vae": torch.float32}
-        self.pipe = common.load_pipeline(pipeline_cls, self.folder, dtypes, device)
+        self.pipe = common.load_pipeline(
+            pipeline_cls, self.folder, dtypes, device, plan=self.memory_plan
+        )
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
 

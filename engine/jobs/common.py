@@ -3,7 +3,9 @@
 - input checks that several kinds need (output path, fps, size, seconds, steps, images);
 - default resolution (size from aspect, frame count from the model's frame rule, seed);
 - `JobContext`: phases, interrupt checks, the step callback (progress + previews);
-- `render`: sample -> save latents -> decode (with a CPU retry on out-of-memory) -> write.
+- `load_model`: the memory plan for the shot (engine/memory_plan.py), then load with it;
+- `render`: sample (on out-of-memory: the next plan, bounded) -> save latents -> decode (on
+  out-of-memory: VAE tiling, then the CPU, from the saved latents) -> write.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from engine import devices
+from engine import devices, memory_plan
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.errors import JobInterrupted, bad_input, is_out_of_memory, unsupported
+from engine.jobs import placement
 from engine.media.image import save_png
 from engine.media.video import write_mp4
 from engine.protocol import ASPECTS, Job, Message, ModelInfo, Preview, Progress
@@ -64,6 +67,7 @@ class JobContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     phase: str = "queued"
     timings: dict[str, float] = field(default_factory=dict)
+    plan: memory_plan.MemoryPlan | None = None  # how the model is placed for this job
     _phase_start: float = field(default_factory=time.monotonic)
     _last_preview: float = 0.0
 
@@ -271,10 +275,19 @@ def _latents_metadata(path: Path) -> dict[str, str] | None:
 # --- the shared tail: load, sample, save, decode, write -------------------------------------
 
 
-def load_model(ctx: JobContext, entry: ModelEntry) -> VideoModel:
-    """Step 2: load (or reuse) the model; indeterminate progress."""
-    ctx.enter_phase("loading", message=f"loading {entry.info.name}")
-    return ctx.registry.load(entry, ctx.device)
+def load_model(
+    ctx: JobContext, entry: ModelEntry, shot: tuple[int, int, int] | None = None
+) -> VideoModel:
+    """Step 2: plan memory for the shot (width, height, frames; None: the model's default
+    shot), then load (or reuse) the model placed by that plan; indeterminate progress.
+
+    The plan's line ("fits at 832x480 with group offload, about 1.4x slower") is the loading
+    phase's message, so the GUI shows it while the weights load.
+    """
+    ctx.plan = placement.plan_memory(ctx, entry, shot)
+    log.info("job %s: %s", ctx.job.job_id, ctx.plan.text)
+    ctx.enter_phase("loading", message=f"loading {entry.info.name}: {ctx.plan.text}")
+    return ctx.registry.load(entry, ctx.device, ctx.plan)
 
 
 def model_weights_hash(ctx: JobContext, entry: ModelEntry) -> str:
@@ -304,8 +317,13 @@ def render(
         with safe_open(str(path), framework="pt") as handle:
             latents = handle.get_tensor("latents")
     else:
+        model = placement.replan_for(ctx, entry, model, request)
+        if ctx.plan is not None:
+            recipe["memory_plan"] = ctx.plan.to_dict()  # after the hash: pixels do not change
         ctx.enter_phase("denoising", total=request.steps)
-        latents = model.sample(request, ctx.step_callback(model))
+        latents, model = placement.sample_with_fallback(ctx, entry, model, request)
+        if ctx.plan is not None:
+            recipe["memory_plan"] = ctx.plan.to_dict()
         ctx.check_interrupt()
         # 5. save the latents before decoding: a failed decode is retried from here
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,17 +353,28 @@ def render(
 def decode_with_fallback(
     ctx: JobContext, entry: ModelEntry, model: VideoModel, latents: torch.Tensor
 ) -> np.ndarray:
-    """Decode on the job's device; on out-of-memory free it and retry once on the CPU.
+    """Decode on the job's device; on out-of-memory tile the VAE, then retry on the CPU.
 
     Users' loudest complaint about local tools is losing an hour of sampling to an OOM in the
-    final decode; the CPU is slow but has the memory.
+    final decode. Every retry starts from the latents already saved: never the sampling.
+    Tiling first (same device, a little slower); the CPU is slow but has the memory.
     """
     try:
         return model.decode(latents)
     except Exception as exc:
         if not is_out_of_memory(exc) or ctx.device.kind == "cpu":
             raise
-        log.warning("out of memory decoding on %s; retrying once on the CPU", ctx.device.kind)
+    if hasattr(model, "set_vae_tiling") and not getattr(model, "vae_tiling", True):
+        log.warning("out of memory decoding on %s; retrying with VAE tiling", ctx.device.kind)
+        devices.free_memory(ctx.device)
+        ctx.check_interrupt()
+        model.set_vae_tiling(True)
+        try:
+            return model.decode(latents)
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+    log.warning("out of memory decoding on %s; retrying once on the CPU", ctx.device.kind)
     del model
     ctx.registry.release(ctx.device)
     ctx.check_interrupt()

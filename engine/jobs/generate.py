@@ -57,7 +57,7 @@ def run(ctx: JobContext) -> JobOutput:
     }
 
     # 2. load the model (and hash its weights for the recipe)
-    model = common.load_model(ctx, entry)
+    model = common.load_model(ctx, entry, (width, height, num_frames))
     recipe = build_recipe(
         job,
         model=info,
