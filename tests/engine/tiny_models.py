@@ -327,9 +327,11 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
 
     Configs as in diffusers' tests/pipelines/cogvideo/test_cogvideox*.py, CogVideoX 1.0
     layout (x8 VAE, 2x2 patches, 4k+1 frames, no temporal patches). The transformer's sample
-    size is 32x16 pixels (4x2 latent cells). variant "t2v": CogVideoXPipeline with RoPE;
-    "i2v": CogVideoXImageToVideoPipeline with learned positional embeddings, which, as in
-    the real CogVideoX-5b-I2V, only work at the trained size.
+    size is 32x16 pixels (4x2 latent cells). variant "t2v": CogVideoXPipeline with sincos
+    positions (as CogVideoX-2b); "i2v": CogVideoXImageToVideoPipeline with learned positional
+    embeddings, which, as in the real CogVideoX-5b-I2V, only work at the trained size;
+    "t2v-1.5": CogVideoXPipeline in the 1.5 layout (RoPE, 2-frame temporal patches, so the
+    pipeline pads the latents in time).
     """
     from diffusers import (
         AutoencoderKLCogVideoX,
@@ -339,17 +341,18 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
         CogVideoXTransformer3DModel,
     )
 
-    if variant not in ("t2v", "i2v"):
-        raise ValueError(f"unknown tiny CogVideoX variant {variant!r}; expected t2v or i2v")
+    if variant not in ("t2v", "i2v", "t2v-1.5"):
+        raise ValueError(f"unknown tiny CogVideoX variant {variant!r}; expected t2v, i2v, t2v-1.5")
     i2v = variant == "i2v"
+    rope = variant != "t2v"  # RoPE needs head dims divisible by 16
     torch.manual_seed(seed)
     tokenizer = _tiny_tokenizer()
     torch.manual_seed(seed)
     text_encoder = _tiny_t5_encoder(len(tokenizer))
     torch.manual_seed(seed)
     transformer = CogVideoXTransformer3DModel(
-        num_attention_heads=2 if i2v else 4,
-        attention_head_dim=16 if i2v else 8,
+        num_attention_heads=2 if rope else 4,
+        attention_head_dim=16 if rope else 8,
         in_channels=8 if i2v else 4,  # I2V: noise + image latents side by side
         out_channels=4,
         time_embed_dim=2,
@@ -361,7 +364,8 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
         patch_size=2,
         temporal_compression_ratio=4,
         max_text_seq_length=16,
-        use_rotary_positional_embeddings=i2v,
+        patch_size_t=2 if variant == "t2v-1.5" else None,
+        use_rotary_positional_embeddings=rope,
         use_learned_positional_embeddings=i2v,
     )
     torch.manual_seed(seed)
