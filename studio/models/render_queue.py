@@ -13,12 +13,8 @@ failed with the reason, so one bad job cannot keep killing the engine.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import shutil
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -30,15 +26,19 @@ from engine import protocol
 from studio.models.job_progress import JobProgress
 from studio.models.notifications import Notifications
 from studio.models.queue_rows import QueueListModel
-from studio.models.render_session import Link, slugify
-from studio.store.jobs import DONE_STATES, PENDING_STATES, JobRow, utc_now
+from studio.models.queue_rules import (
+    CRASH_LIMIT,
+    NotRecorded,
+    clean_up,
+    failure_update,
+    place_in_project,
+    record_finished,
+)
+from studio.models.render_session import Link
+from studio.store.jobs import PENDING_STATES, JobRow, utc_now
 from studio.store.projects import Project
-from studio.store.recording import discard_prepared, prepare_take
 
 log = logging.getLogger(__name__)
-
-CRASH_LIMIT = 2
-"""A job that crashed the engine this many times is failed instead of retried."""
 
 ENGINE_IDLE = "ready"
 PAUSED_KEY = "queue_paused"
@@ -97,11 +97,16 @@ class RenderQueue(QObject):
 
     def jobs(self) -> list[JobRow]:
         """Every job in queue order."""
-        return self._project.jobs.all() if self._project else []
+        return self._project.jobs.all() if self._readable() else []
 
     def job(self, job_id: str) -> JobRow | None:
         """One job's row, or None."""
-        return self._project.jobs.get(job_id) if self._project else None
+        return self._project.jobs.get(job_id) if self._readable() else None
+
+    def _readable(self) -> bool:
+        # A project closed under us (the app quitting) must not turn a late timer tick
+        # into an exception in the event loop.
+        return self._project is not None and self._project.database.is_open
 
     def progress(self, job_id: str) -> JobProgress | None:
         """Live progress (phase, step, preview, ETA) of the job in flight, else None."""
@@ -131,13 +136,13 @@ class RenderQueue(QObject):
     def add(self, job: protocol.Job, parent_take_id: int | None = None) -> str | None:
         """Queue a job at the end; its output and previews go into the project's media.
 
-        Returns the job id (a new one if the id is already in the queue), or None without a
-        project.
+        Returns the job id (a new one if the job has none or its id is already in the
+        queue), or None without a project.
         """
         project = self._need_project()
         if project is None:
             return None
-        if project.jobs.get(job.job_id) is not None:
+        if not job.job_id or project.jobs.get(job.job_id) is not None:
             job = dataclasses.replace(job, job_id=uuid.uuid4().hex[:12])
         job = self._placed(job)
         project.jobs.add(job, parent_take_id=parent_take_id)
@@ -153,18 +158,7 @@ class RenderQueue(QObject):
         return self._added(copy.job_id)
 
     def _placed(self, job: protocol.Job) -> protocol.Job:
-        # The queue chooses where outputs go, so the engine writes straight into media/
-        # (no move after the fact) and file names read well in a file browser.
-        project = self._project
-        assert project is not None
-        text = getattr(job, "prompt", None) or Path(getattr(job, "source_clip", "") or "x").stem
-        stamp = time.strftime("%Y-%m-%d_%H%M%S")
-        name = f"{stamp}_{job.kind}_{slugify(text)}_{job.job_id}.mp4"
-        return dataclasses.replace(
-            job,
-            output_path=str(project.media("clips") / name),
-            preview_dir=str(project.media("previews") / job.job_id),
-        )
+        return place_in_project(self._project, job)
 
     def _added(self, job_id: str) -> str:
         self._changed()
@@ -298,7 +292,7 @@ class RenderQueue(QObject):
     def _pump(self) -> None:
         """Submit the next queued job if the engine is idle and the queue is not paused."""
         project = self._project
-        if project is None or self._paused or self._running is not None:
+        if not self._readable() or self._paused or self._running is not None:
             return
         if self.link.state != ENGINE_IDLE:
             return
@@ -325,7 +319,7 @@ class RenderQueue(QObject):
         self._updated(row.id)
 
     def _on_engine_state(self, state: str) -> None:
-        if state == "stopped" and self._running is not None and self._project is not None:
+        if state == "stopped" and self._running is not None and self._readable():
             # A planned shutdown answers nothing: the job goes back in line, as after a
             # restart, rather than staying "running" for ever.
             self._project.jobs.update(self._running, state="queued", started_at=None)
@@ -338,7 +332,7 @@ class RenderQueue(QObject):
 
     def _on_event(self, event: protocol.Message) -> None:
         job_id = getattr(event, "job_id", None)
-        if job_id is None or job_id != self._running or self._project is None:
+        if job_id is None or job_id != self._running or not self._readable():
             log.debug("queue: ignoring %s for %s", event.type, job_id)
             return
         self._progress.handle(event)
@@ -357,63 +351,28 @@ class RenderQueue(QObject):
             self._end(job_id)
 
     def _on_finished(self, event: protocol.Finished) -> None:
-        project, row = self._project, self.job(event.job_id)
         try:
-            take = prepare_take(project, row.job, event, row.parent_take_id)
-        except Exception as exc:  # noqa: BLE001 (any failure here must become the job's)
-            log.exception("cannot record the take of %s", event.job_id)
-            self._fail(event.job_id, protocol.ErrorKind.INTERNAL, f"the clip was made but {exc}")
-            return
-        try:
-            with project.database.transaction():
-                take_id = project.takes.add(take)
-                project.jobs.update(
-                    event.job_id, state="finished", finished_at=utc_now(), take_id=take_id
-                )
-        except sqlite3.Error as exc:
-            discard_prepared(project, take)
-            log.exception("cannot store the take of %s", event.job_id)
-            self._fail(event.job_id, protocol.ErrorKind.INTERNAL, f"the take was not saved: {exc}")
+            take_id = record_finished(self._project, self.job(event.job_id), event)
+        except NotRecorded as exc:
+            self._fail(event.job_id, protocol.ErrorKind.INTERNAL, str(exc))
             return
         self.takeAdded.emit(take_id)
 
     def _on_failed(self, event: protocol.Failed) -> None:
-        row = self.job(event.job_id)
-        if event.error != protocol.ErrorKind.ENGINE_CRASHED:
-            self._fail(event.job_id, event.error, event.message)
-            return
-        crashes = row.crash_count + 1
-        if crashes >= CRASH_LIMIT:
-            message = f"crashed the engine twice: {event.message}"
-            self._project.jobs.update(event.job_id, crash_count=crashes)
-            self._fail(event.job_id, event.error, message)
-            return
-        # Back at its place in line: the engine restarts and the job gets one more try.
-        log.warning("queue: %s crashed the engine (%s); retrying once", event.job_id, event.message)
-        self._project.jobs.update(
-            event.job_id,
-            state="queued",
-            crash_count=crashes,
-            started_at=None,
-            error_kind=event.error,
-            error_message=event.message,
-        )
+        update = failure_update(self.job(event.job_id), event)
+        if update["state"] == "failed":
+            self._project.jobs.update(event.job_id, finished_at=utc_now(), **update)
+            self.notifications.error(f"A queued render failed: {update['error_message']}")
+        else:
+            self._project.jobs.update(event.job_id, **update)
 
     def _fail(self, job_id: str, kind: str, message: str) -> None:
-        self._project.jobs.update(
-            job_id, state="failed", error_kind=kind, error_message=message, finished_at=utc_now()
-        )
-        self.notifications.error(f"A queued render failed: {message}", show_log=True)
+        self._on_failed(protocol.Failed(job_id=job_id, error=kind, message=message))
 
     def _end(self, job_id: str) -> None:
         row = self.job(job_id)
-        if row is not None and row.job is not None:
-            # Previews only matter while the job runs; a half-written output never matters.
-            if row.job.preview_dir:
-                shutil.rmtree(row.job.preview_dir, ignore_errors=True)
-            if row.state != "finished":
-                with contextlib.suppress(OSError):
-                    os.remove(protocol.partial_path(row.job.output_path, job_id))
+        if row is not None:
+            clean_up(row)
         self._forget_running()
         self._updated(job_id)
         self._pump()
@@ -444,4 +403,4 @@ class RenderQueue(QObject):
         self.jobsChanged.emit()
 
 
-__all__ = ["CRASH_LIMIT", "DONE_STATES", "RenderQueue"]
+__all__ = ["CRASH_LIMIT", "RenderQueue"]

@@ -56,6 +56,7 @@ class Database:
             self.conn.close()
             raise
         self.db = sqlite_utils.Database(self.conn)
+        self._open = True
 
     def _configure(self) -> None:
         self.conn.row_factory = sqlite3.Row
@@ -118,8 +119,16 @@ class Database:
         """The value of a PRAGMA (e.g. "foreign_keys", "journal_mode")."""
         return self.scalar(f"PRAGMA {name}")
 
+    @property
+    def is_open(self) -> bool:
+        """False after `close()`."""
+        return self._open
+
     def close(self) -> None:
         """Checkpoint the WAL into the main file and close the connection."""
+        if not self._open:
+            return
+        self._open = False
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()

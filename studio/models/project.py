@@ -1,0 +1,118 @@
+"""The open project: New / Open / Recent, and the default project on first start.
+
+One project is open at a time. Models that show a project's data (`RenderQueue`,
+`History`) follow `projectChanged`; the composition root connects them. There is no Save:
+every change is written to the project's database when it happens.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.models.notifications import Notifications
+from studio.store.projects import (
+    DEFAULT_PROJECT_NAME,
+    Project,
+    ProjectError,
+    RecentProjects,
+    create_project,
+    default_project_dir,
+    open_or_create,
+    open_project,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ProjectModel(QObject):
+    """Which project is open, and the recent-projects list."""
+
+    projectChanged = Signal(object)  # the new studio.store.projects.Project, or None
+    recentChanged = Signal()
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        notifications: Notifications | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.notifications = notifications or Notifications(self)
+        self._recent = RecentProjects(self.data_dir)
+        self._current: Project | None = None
+        self.last_error = ""
+
+    @property
+    def current(self) -> Project | None:
+        """The open project, or None."""
+        return self._current
+
+    @property
+    def name(self) -> str:
+        """The open project's name ("" when none): for the window title."""
+        return self._current.name if self._current else ""
+
+    def recent(self) -> list[Path]:
+        """Recently opened project folders, newest first."""
+        return self._recent.folders()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def open_startup(self) -> bool:
+        """On start: the most recent project that still opens, else the default project
+        (created in the data folder the first time)."""
+        for folder in self.recent():
+            if (folder / "project.kinora").is_file() and self.open(folder, quiet=True):
+                return True
+        return self._switch(
+            lambda: open_or_create(default_project_dir(self.data_dir), DEFAULT_PROJECT_NAME)
+        )
+
+    def new(self, folder: str | Path, name: str | None = None) -> bool:
+        """Create a project in `folder` and open it."""
+        return self._switch(lambda: create_project(folder, name))
+
+    def open(self, folder: str | Path, quiet: bool = False) -> bool:
+        """Open the project in `folder`; on failure the current project stays open."""
+        return self._switch(lambda: open_project(folder), quiet=quiet)
+
+    def forget(self, folder: str | Path) -> None:
+        """Remove a folder from the recent list (e.g. one that no longer opens)."""
+        self._recent.remove(folder)
+        self.recentChanged.emit()
+
+    def close(self) -> None:
+        """Close the open project (models are told first, then the database closes)."""
+        if self._current is None:
+            return
+        old, self._current = self._current, None
+        self.projectChanged.emit(None)
+        old.close()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _switch(self, opener, quiet: bool = False) -> bool:
+        try:
+            project = opener()
+        except ProjectError as exc:
+            self.last_error = str(exc)
+            log.warning("project not opened: %s", exc)
+            if not quiet:
+                self.notifications.error(str(exc), show_log=False)
+            return False
+        old, self._current = self._current, project
+        self.last_error = ""
+        self.projectChanged.emit(project)
+        if old is not None:
+            old.close()
+        try:
+            self._recent.add(project.folder)
+        except OSError as exc:  # the list is a convenience: never fail an open over it
+            log.warning("cannot update the recent projects list: %s", exc)
+        self.recentChanged.emit()
+        log.info("opened project %s", project.folder)
+        return True
