@@ -75,4 +75,9 @@ class VideoModel(ABC):
         raise NotImplementedError(f"{self.info.name} has no learned upscaler")
 
     def unload(self) -> None:
-        """Free device memory; the default drops references and lets the GC work."""
+        """Free device memory. Subclasses drop their modules first, then call this."""
+        import gc
+
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
