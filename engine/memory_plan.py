@@ -257,7 +257,8 @@ def candidates(fp: Footprint, budget: Budget, width: int, height: int, frames: i
             decode = est.vae_tiled if tiling else est.vae_full
             largest = max(others.values(), default=0)
             if placement == "device":
-                peak = total_weights + max(est.denoise_activations, TEXT_ACTIVATIONS, decode)
+                text = TEXT_ACTIVATIONS if fp.text_encoders else 0
+                peak = total_weights + max(est.denoise_activations, text, decode)
                 system = SYSTEM_OVERHEAD + largest  # from_pretrained stages one component
             else:
                 if placement == "model":
