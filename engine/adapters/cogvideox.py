@@ -62,7 +62,7 @@ def probe(folder: Path) -> ModelInfo | None:
         sizes=_sizes(layout),
         default_fps=layout["fps"],
         fps_choices=[layout["fps"]],  # trained at one rate: 8 fps (1.0), 16 fps (1.5)
-        frame_multiple=layout["temporal"],
+        frame_multiple=layout["frame_multiple"],
         frame_offset=1,
         max_seconds=round(layout["sample_frames"] / layout["fps"], 3),
         default_steps=2 if tiny else 50,
@@ -94,6 +94,10 @@ def _layout(folder: Path) -> dict[str, Any]:
         "multiple": spatial * patch,
         "spatial": spatial,
         "temporal": int(vae.get("temporal_compression_ratio", 4)),
+        # The VAE decodes an even number of latent frames to 4n frames, not 4n-3 (its
+        # temporal upsampler keeps the first frame apart only for odd counts): 4k+1 frames
+        # come back only for even k, so the rule is 8k+1 (49 for 1.0, 81 for 1.5).
+        "frame_multiple": 2 * int(vae.get("temporal_compression_ratio", 4)),
         "patch_size_t": int(patch_t) if patch_t else None,
         # the size the transformer was trained at, in pixels (720x480 for 1.0)
         "native": (
@@ -165,7 +169,7 @@ class CogVideoXModel(VideoModel):
         """Validate `request` against this model; return the pipeline class to run it."""
         bad, unsupported = ErrorKind.BAD_INPUT, ErrorKind.UNSUPPORTED
         common.check_size_and_frames(
-            request, "CogVideoX", self.layout["multiple"], self.layout["temporal"]
+            request, "CogVideoX", self.layout["multiple"], self.layout["frame_multiple"]
         )
         if self.layout["learned_positions"] and (request.width, request.height) != tuple(
             self.layout["native"]

@@ -74,7 +74,7 @@ def test_probe_describes_the_tiny_folders(folders):
     info = cog.probe(folders["t2v"])
     assert info.id == "tiny-cog-t2v" and info.family == "cogvideox" and "1.0" in info.name
     assert info.capabilities == ["generate", "remix"]
-    assert (info.frame_multiple, info.frame_offset) == (4, 1)
+    assert (info.frame_multiple, info.frame_offset) == (8, 1)  # see the test below
     assert info.default_fps == 8 and info.fps_choices == [8]
     assert info.max_seconds == 1.125  # the transformer's 9 sample frames at 8 fps
     assert info.default_steps == 2 and info.default_guidance == 6.0
@@ -175,7 +175,7 @@ def test_every_step_is_reported_and_an_interrupt_never_decodes(t2v, monkeypatch)
 
 
 def test_bad_requests_are_refused_with_the_right_kind(t2v, i2v):
-    for bad in (req(width=40), req(num_frames=10)):
+    for bad in (req(width=40), req(num_frames=10), req(num_frames=5)):
         with pytest.raises(EngineError) as caught:
             t2v.sample(bad, no_steps)
         assert caught.value.kind == ErrorKind.BAD_INPUT
@@ -245,3 +245,9 @@ def test_preview_is_a_small_uint8_image_of_the_middle_frame(t2v):
     latents[:, 1] = 0
     flat = t2v.preview(latents)
     assert (flat == flat[0, 0]).all()
+
+
+def test_the_vae_makes_4k_plus_1_frames_only_for_even_k(t2v):
+    """Why the frame rule is 8k+1: 2 latent frames (5 wanted) decode to 8 frames."""
+    assert t2v.decode(torch.zeros(1, 2, 4, 2, 4)).shape[0] == 8
+    assert t2v.decode(torch.zeros(1, 3, 4, 2, 4)).shape[0] == 9
