@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("engine_overhead", "interrupt_latency", "first_progress")
+BENCHMARKS = ("engine_overhead", "interrupt_latency", "first_progress", "history_scale")
 
 
 def main() -> int:

@@ -183,14 +183,21 @@ class History(QObject):
         for role, entry in (recipe.get("inputs") or {}).items():
             if role in names and isinstance(entry, dict) and entry.get("path"):
                 values[role] = entry["path"]
+        for name in ("steps", "guidance", "strength", "scale"):  # stored as columns too
+            if name in names and name not in values and getattr(take, name) is not None:
+                values[name] = getattr(take, name)
         # The columns win over the recipe: they hold what the engine resolved and reported.
         if "prompt" in names and take.prompt:
             values["prompt"] = take.prompt
         if "negative_prompt" in names:
             values["negative_prompt"] = take.negative
         values["seed"] = take.seed
-        if take.kind != "generate" and "source_clip" not in values and take.source_path:
-            values["source_clip"] = take.source_path
+        if "source_clip" in names and "source_clip" not in values:
+            # The recipe did not record its input: the parent take's clip is the source.
+            parent = self.take(take.parent_id) if take.parent_id else None
+            source = str(self._project.absolute(parent.video_path)) if parent else None
+            if source or take.source_path:
+                values["source_clip"] = source or take.source_path
         job_id = uuid.uuid4().hex[:12]
         clips = self._project.media("clips")
         values.update(changes)

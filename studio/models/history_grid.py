@@ -2,12 +2,15 @@
 
 It loads one page of takes at a time (newest first) and more when the view scrolls near
 the end (`canFetchMore`/`fetchMore`), so a project with 100,000 takes opens with one
-small query. Paging is by key (created_at, id), so every page costs the same. QtCore only:
-the view turns the thumbnail path into a pixmap.
+small query. Paging is by key (the last id shown), so every page costs the same. The
+total is counted after the first page is on screen (next event-loop turn), so typing in the
+search box never waits for a count. QtCore only: the view turns the thumbnail path into a
+pixmap.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import (
@@ -17,6 +20,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -69,6 +73,7 @@ class HistoryGrid(QAbstractListModel):
         self._complete = True  # no more pages to load
         self._total: int | None = None
         self.page_size = page_size
+        self._generation = 0
 
     # --- what is shown --------------------------------------------------------------------
 
@@ -98,7 +103,12 @@ class HistoryGrid(QAbstractListModel):
             self._takes = self._project.takes.page(self._filter, None, self.page_size)
             self._complete = len(self._takes) < self.page_size
         self.endResetModel()
-        self.totalChanged.emit(self.total)
+        self._generation += 1
+        QTimer.singleShot(0, self, functools.partial(self._announce_total, self._generation))
+
+    def _announce_total(self, generation: int) -> None:
+        if generation == self._generation:  # a newer reload already replaced this one
+            self.totalChanged.emit(self.total)
 
     @property
     def total(self) -> int:
@@ -162,8 +172,7 @@ class HistoryGrid(QAbstractListModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._complete or self._project is None:
             return
-        last = self._takes[-1] if self._takes else None
-        after = (last.created_at, last.id) if last else None
+        after = self._takes[-1].id if self._takes else None
         page = self._project.takes.page(self._filter, after, self.page_size)
         self._complete = len(page) < self.page_size
         if not page:

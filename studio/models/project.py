@@ -116,3 +116,16 @@ class ProjectModel(QObject):
         self.recentChanged.emit()
         log.info("opened project %s", project.folder)
         return True
+
+
+def connect_models(projects: ProjectModel, queue, history) -> None:
+    """Wire the project-bound models (what the composition root does): the queue and the
+    history follow the open project, and a finished job's take appears in the history."""
+    projects.projectChanged.connect(queue.set_project)
+    projects.projectChanged.connect(history.set_project)
+    queue.takeAdded.connect(history.take_added)
+    if projects.current is not None:
+        if queue.project is not projects.current:
+            queue.set_project(projects.current)
+        if history.project is not projects.current:
+            history.set_project(projects.current)

@@ -1,8 +1,10 @@
 """Takes: every finished clip of a project, its recipe, rating, tags and lineage.
 
-Queries for the history grid page by key (created_at, id) instead of OFFSET, so the
-thousandth page costs what the first does, and they never read the recipe JSON, which
-only "render again" and the details view need.
+The history lists takes newest first by id: ids are given in creation order, and every
+index (and the FTS5 table) is already ordered by id, so "the first 200 that match" stops
+after 200 rows instead of sorting all of them. Pages are keyed by the last id seen instead
+of OFFSET, so the thousandth page costs what the first does. List queries never read the
+recipe JSON, which only "render again" and the details view need.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _LIST_COLUMNS = (
     "width, height, fps, frame_count, duration, video_path, thumbnail_path, job_id, "
     "parent_id, relation, source_path, rating, favourite, trashed_at"
 )
+_T_COLUMNS = ", ".join(f"t.{name.strip()}" for name in _LIST_COLUMNS.split(","))
 
 
 @dataclass(frozen=True)
@@ -156,11 +159,28 @@ def _where(flt: TakeFilter) -> tuple[list[str], list[Any]]:
             " WHERE tags.name = ?)"
         )
         params.append(flt.tag)
+    return clauses, params
+
+
+def _select(flt: TakeFilter, after_id: int | None = None) -> tuple[str, list[Any], str]:
+    """(FROM ... WHERE ..., its parameters, the id column to order by) for a filter.
+
+    With a search the FTS5 table drives the query: it yields matches newest first
+    (ORDER BY rowid DESC is native to FTS5) and each is checked against the other filters,
+    so a common word costs the same as a rare one.
+    """
+    clauses, params = _where(flt)
     query = fts_query(flt.search)
     if query:
-        clauses.append("t.id IN (SELECT rowid FROM takes_fts WHERE takes_fts MATCH ?)")
-        params.append(query)
-    return clauses, params
+        source, key = "takes_fts JOIN takes AS t ON t.id = takes_fts.rowid", "takes_fts.rowid"
+        clauses.insert(0, "takes_fts MATCH ?")
+        params.insert(0, query)
+    else:
+        source, key = "takes AS t", "t.id"
+    if after_id is not None:
+        clauses.append(f"{key} < ?")
+        params.append(after_id)
+    return f"FROM {source} WHERE {' AND '.join(clauses)}", params, key
 
 
 class TakesRepo:
@@ -198,35 +218,24 @@ class TakesRepo:
     def page(
         self,
         flt: TakeFilter = TakeFilter(),  # noqa: B008 (frozen: safe as a default)
-        after: tuple[str, int] | None = None,
+        after_id: int | None = None,
         limit: int = PAGE_SIZE,
     ) -> list[Take]:
-        """Takes matching `flt`, newest first, starting after the key (created_at, id)."""
-        clauses, params = _where(flt)
-        if after is not None:
-            clauses.append("(t.created_at, t.id) < (?, ?)")
-            params.extend(after)
-        sql = (
-            f"SELECT {_LIST_COLUMNS} FROM takes AS t WHERE {' AND '.join(clauses)}"
-            " ORDER BY t.created_at DESC, t.id DESC LIMIT ?"
-        )
+        """Takes matching `flt`, newest first, starting after the take `after_id`."""
+        where, params, key = _select(flt, after_id)
+        sql = f"SELECT {_T_COLUMNS} {where} ORDER BY {key} DESC LIMIT ?"
         return [Take.from_row(r) for r in self.database.rows(sql, [*params, limit])]
 
     def matching(self, flt: TakeFilter, take_id: int) -> Take | None:
         """The take if it passes `flt` (to place one changed take in a filtered view)."""
-        clauses, params = _where(flt)
-        row = self.database.one(
-            f"SELECT {_LIST_COLUMNS} FROM takes AS t WHERE {' AND '.join(clauses)} AND t.id = ?",
-            [*params, take_id],
-        )
+        where, params, _key = _select(flt)
+        row = self.database.one(f"SELECT {_T_COLUMNS} {where} AND t.id = ?", [*params, take_id])
         return Take.from_row(row) if row else None
 
     def count(self, flt: TakeFilter = TakeFilter()) -> int:  # noqa: B008
         """How many takes match `flt`."""
-        clauses, params = _where(flt)
-        return self.database.scalar(
-            f"SELECT COUNT(*) FROM takes AS t WHERE {' AND '.join(clauses)}", params
-        )
+        where, params, _key = _select(flt)
+        return self.database.scalar(f"SELECT COUNT(*) {where}", params)
 
     def models(self) -> list[str]:
         """The models that made at least one live take, for the filter menu."""
