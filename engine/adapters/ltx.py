@@ -3,9 +3,10 @@
 One loaded folder serves every job shape by building sibling pipelines over the same
 weights: LTXPipeline for text, LTXImageToVideoPipeline for a start image, and
 LTXConditionPipeline for keyframes (an end image), extending from the last frames of a clip
-and remixing (its `denoise_strength` re-noises the source's latents). Sampling stops at
-latents, always returned unpacked as (1, C, F', H', W'); `decode` is a separate step so an
-interrupted job never reaches the VAE.
+and remixing (its `denoise_strength` re-noises the source's latents). A `latent_upsampler`
+folder next to the VAE (Lightricks' spatial upscaler) adds a learned upscale. Sampling stops
+at latents, always returned unpacked as (1, C, F', H', W'); `decode` is a separate step so
+an interrupted job never reaches the VAE.
 """
 
 from __future__ import annotations
@@ -24,12 +25,9 @@ FAMILY = "ltx"
 # The real VAE compresses x32 in space (and the transformer uses 1x1 patches).
 SIZE_MULTIPLE = 32
 
-PIPELINE_KINDS = {
-    "LTXPipeline": "t2v",
-    "LTXImageToVideoPipeline": "i2v",
-    "LTXConditionPipeline": "condition",
-}
 CONDITION = "LTXConditionPipeline"
+PIPELINE_KINDS = {"LTXPipeline": "t2v", "LTXImageToVideoPipeline": "i2v", CONDITION: "condition"}
+UPSAMPLER = "latent_upsampler"  # subfolder holding an LTXLatentUpsamplerModel
 
 # LTX-Video 0.9.1+ VAEs are timestep-conditioned decoders; these are the values the model
 # cards use (the pipelines' own default, 0.0, leaves a faint noise pattern in the output).
@@ -55,7 +53,9 @@ def probe(folder: Path) -> ModelInfo | None:
     index = common.read_model_index(folder)
     if index is None or index.get("_class_name") not in PIPELINE_KINDS:
         return None
-    common.check_safetensors_only(folder, common.weighted_components(index))
+    has_upsampler = (folder / UPSAMPLER / "config.json").is_file()
+    components = common.weighted_components(index) + ([UPSAMPLER] if has_upsampler else [])
+    common.check_safetensors_only(folder, components)
 
     kind = PIPELINE_KINDS[index["_class_name"]]
     layout = _layout(folder)
@@ -66,6 +66,8 @@ def probe(folder: Path) -> ModelInfo | None:
         # pipelines, were trained for; older ones only ever saw a first frame.
         capabilities += ["end_image", "extend"]
     capabilities.append("remix")
+    if has_upsampler:
+        capabilities.append("upscale")
     tiny = layout["inner_dim"] < TINY_INNER_DIM
     return ModelInfo(
         id=folder.name,
@@ -122,6 +124,7 @@ class LTXModel(VideoModel):
         self.info = info
         self.folder = Path(folder)
         self.pipe: Any = None
+        self.upsampler: Any = None
         self._siblings: dict[type, Any] = {}
         self._rgb: tuple[torch.Tensor, torch.Tensor] | None = None
         self.vae_tiling = True
@@ -140,6 +143,15 @@ class LTXModel(VideoModel):
         self.pipe = common.load_pipeline(pipeline_cls, self.folder, dtype, device)
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
+        if self.info.can("upscale"):
+            from diffusers.pipelines.ltx import LTXLatentUpsamplerModel
+
+            self.upsampler = LTXLatentUpsamplerModel.from_pretrained(
+                str(self.folder / UPSAMPLER),
+                dtype=dtype,
+                local_files_only=True,
+                use_safetensors=True,
+            ).to(device)
 
     def set_vae_tiling(self, enabled: bool) -> None:
         """Tile the VAE decode (less peak memory in the final decode of a long clip)."""
@@ -149,6 +161,7 @@ class LTXModel(VideoModel):
     def unload(self) -> None:
         """Drop every pipeline and return device memory."""
         self.pipe = None
+        self.upsampler = None
         self._siblings.clear()
         common.free_device_memory()
 
@@ -345,3 +358,45 @@ class LTXModel(VideoModel):
             timestep = torch.full((latents.shape[0],), DECODE_TIMESTEP, device=vae.device)
             timestep = timestep.to(latents.dtype)
         return vae.decode(latents.to(vae.dtype), timestep, return_dict=False)[0]
+
+    # -- learned upscale -----------------------------------------------------------------
+
+    def upscale(self, frames: np.ndarray, scale: int, on_step: StepCallback) -> np.ndarray:
+        """x2 (one pass) or x4 (two passes) through the latent upsampler, then one decode.
+
+        Encode, upsample in latent space, decode: the same as LTXLatentUpsamplePipeline. The
+        clip is padded with its last frame to the VAE's k * temporal + 1 rule and trimmed
+        back, so no frame is lost (the pipeline itself would drop the remainder).
+        """
+        from diffusers import LTXLatentUpsamplePipeline
+        from PIL import Image
+
+        if self.upsampler is None:
+            raise NotImplementedError(f"{self.info.name} has no latent upsampler")
+        count, height, width = frames.shape[:3]
+        multiple, temporal = self.layout["multiple"], self.layout["temporal"]
+        if scale not in (2, 4) or height % multiple or width % multiple:
+            raise common.engine_error(
+                ErrorKind.BAD_INPUT,
+                f"the LTX upsampler makes x2 or x4 of clips in multiples of {multiple} px; "
+                f"got x{scale} of {width}x{height} (use classic upscaling)",
+            )
+        padded = -(-(count - 1) // temporal) * temporal + 1
+        frames = np.concatenate([frames, np.repeat(frames[-1:], padded - count, axis=0)])
+        pipe = LTXLatentUpsamplePipeline(vae=self.pipe.vae, latent_upsampler=self.upsampler)
+        pipe.set_progress_bar_config(disable=True)
+        passes = 1 if scale == 2 else 2
+        latents = None
+        for index in range(passes):
+            source = {"video": [Image.fromarray(f) for f in frames]} if latents is None else {}
+            latents = pipe(
+                **source,
+                latents=latents,
+                height=height,
+                width=width,
+                generator=common.cpu_generator(0),
+                output_type="latent",
+                return_dict=False,
+            )[0]
+            on_step(index + 1, passes, latents)  # may raise JobInterrupted: before the decode
+        return self.decode(latents)[:count]

@@ -24,7 +24,10 @@ CPU = torch.device("cpu")
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("ltx")
-    return {v: build_tiny_ltx(root / f"tiny-ltx-{v}", v) for v in ("t2v", "i2v", "condition")}
+    return {
+        v: build_tiny_ltx(root / f"tiny-ltx-{v}", v, latent_upsampler=v == "condition")
+        for v in ("t2v", "i2v", "condition")
+    }
 
 
 def loaded(folder):
@@ -98,6 +101,7 @@ def test_probe_describes_each_tiny_folder(folders):
         "end_image",
         "extend",
         "remix",
+        "upscale",  # its latent_upsampler folder
     ]
 
 
@@ -274,3 +278,35 @@ def test_preview_is_a_small_uint8_image_of_the_middle_frame(t2v):
     latents[:, :, 1] = 0
     flat = t2v.preview(latents)
     assert (flat == flat[0, 0]).all()
+
+
+# --- learned upscale -------------------------------------------------------------------------
+
+
+def test_latent_upsampler_upscales_x2_and_x4(cond, monkeypatch):
+    rng = np.random.default_rng(0)
+    clip = rng.integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)  # 3: not 4k+1, padded inside
+    seen = []
+    x2 = cond.upscale(clip, 2, lambda s, t, p: seen.append((s, t)))
+    assert x2.shape == (3, 64, 64, 3) and x2.dtype == np.uint8 and seen == [(1, 1)]
+    assert not np.array_equal(x2, cond.upscale(255 - clip, 2, no_steps))  # follows the input
+    seen.clear()
+    x4 = cond.upscale(clip, 4, lambda s, t, p: seen.append((s, t)))
+    assert x4.shape == (3, 128, 128, 3) and seen == [(1, 2), (2, 2)]
+    with pytest.raises(EngineError) as caught:
+        cond.upscale(clip[:, :, :16], 2, no_steps)  # 16 px is not a multiple of 32
+    assert caught.value.kind == ErrorKind.BAD_INPUT
+
+    decodes = spy_decode(cond, monkeypatch)
+
+    def interrupt(step, total, latents):
+        raise JobInterrupted("job-1")
+
+    with pytest.raises(JobInterrupted):
+        cond.upscale(clip, 4, interrupt)
+    assert decodes == []
+
+
+def test_a_folder_without_upsampler_has_no_learned_upscale(t2v):
+    with pytest.raises(NotImplementedError):
+        t2v.upscale(np.zeros((5, 32, 64, 3), np.uint8), 2, no_steps)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.media.video import read_recipe, read_video
-from engine.protocol import ExtendJob, RemixJob, Shutdown, Submit
+from engine.protocol import ExtendJob, RemixJob, Shutdown, Submit, UpscaleJob
 from tests.engine.helpers import finished, frames_differ, generate_job, solid_image
 from tests.engine.test_engine_process import TIMEOUT, EngineProcess, terminal
 from tests.engine.test_wan_engine_process import assert_playable_mp4
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def engine(tmp_path_factory):
     root = tmp_path_factory.mktemp("models-engine")
     models = root / "models"
-    build_tiny_ltx(models / "tiny-ltx", "condition")
+    build_tiny_ltx(models / "tiny-ltx", "condition", latent_upsampler=True)
     build_tiny_cogvideox(models / "tiny-cog-t2v", "t2v")
     build_tiny_cogvideox(models / "tiny-cog-i2v", "i2v")
     process = EngineProcess(root, models)
@@ -72,7 +72,14 @@ def remix_job(tmp_path, job_id, model, source):
 def test_tiny_ltx_generates_keyframes_extends_and_remixes(engine, tmp_path):
     info = engine.models["tiny-ltx"]
     assert info.family == "ltx"
-    assert info.capabilities == ["generate", "start_image", "end_image", "extend", "remix"]
+    assert info.capabilities == [
+        "generate",
+        "start_image",
+        "end_image",
+        "extend",
+        "remix",
+        "upscale",
+    ]
 
     # 1. text-to-video at the model's defaults (16:9 -> 64x32, 24 fps, 2 steps)
     job = generate_job(tmp_path, "ltx-t2v", model="tiny-ltx", seconds=0.25, steps=None)
@@ -114,6 +121,19 @@ def test_tiny_ltx_generates_keyframes_extends_and_remixes(engine, tmp_path):
     remixed = run(engine, remix_job(tmp_path, "ltx-remix", "tiny-ltx", done.outputs[0]))
     assert_playable_mp4(remixed.outputs[0], frames=9, width=64, height=32, fps=24)
     assert not np.array_equal(read_video(done.outputs[0])[0], read_video(remixed.outputs[0])[0])
+
+    # 5. learned x2 upscale of the text-to-video clip through the latent upsampler
+    job = UpscaleJob(
+        job_id="ltx-up",
+        output_path=str(tmp_path / "ltx-up.mp4"),
+        model="tiny-ltx",
+        source_clip=done.outputs[0],
+        scale=2,
+        method="learned",
+    )
+    upscaled = run(engine, job)
+    assert_playable_mp4(upscaled.outputs[0], frames=9, width=128, height=64, fps=24)
+    assert read_recipe(upscaled.outputs[0])["upscale"]["spatial"] == "learned:tiny-ltx"
 
 
 def test_tiny_cogvideox_generates_animates_extends_and_remixes(engine, tmp_path):

@@ -311,14 +311,27 @@ def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
     return pipe
 
 
-def build_tiny_ltx(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+def build_tiny_ltx(
+    folder: Path, variant: str = "t2v", seed: int = 0, latent_upsampler: bool = False
+) -> Path:
     """Write a tiny random-weight LTX-Video pipeline to `folder` (safetensors only).
 
     See `tiny_ltx_pipeline` for the variants. The same seed writes the same weights.
+    `latent_upsampler` adds a `latent_upsampler/` folder (an x2 LTXLatentUpsamplerModel,
+    configured as in diffusers' test_ltx_latent_upsample.py), as a user would copy in
+    Lightricks' spatial upscaler.
     """
+    from diffusers.pipelines.ltx import LTXLatentUpsamplerModel
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tiny_ltx_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
+    if latent_upsampler:
+        torch.manual_seed(seed)
+        upsampler = LTXLatentUpsamplerModel(
+            in_channels=8, mid_channels=32, num_blocks_per_stage=1, dims=3
+        )
+        upsampler.save_pretrained(folder / "latent_upsampler", safe_serialization=True)
     return folder
 
 
