@@ -255,6 +255,9 @@ class Ready(Message):
     memory_free: int  # bytes on the device (system RAM for the CPU)
     memory_total: int
     models: list[ModelInfo] = field(default_factory=list)
+    # Model folders found but refused (pickle-only, incomplete): [{"id", "path", "message"}],
+    # so the studio can say why a folder the user added is not listed.
+    refused: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -93,6 +93,7 @@ class Registry:
         # Folders an adapter recognised but refused (pickle-only weights, incomplete
         # download): keyed by folder name, so a job naming one gets the reason, not "unknown".
         self._refusals: dict[str, EngineError] = {}
+        self._refused: dict[str, dict[str, str]] = {}  # by folder path, for `ready.refused`
         for folder in self._candidate_folders(roots):
             entry = self.probe(folder)
             if entry is None:
@@ -123,6 +124,7 @@ class Registry:
             if entry is None:
                 if snapshot.name in self._refusals:  # refused: remember it by repo id too
                     self._refusals[repo_id] = self._refusals[snapshot.name]
+                    self._refused[str(snapshot)]["id"] = repo_id
                 continue
             info = entry.info
             # Adapters name a model after its folder, which here is a commit hash.
@@ -168,8 +170,7 @@ class Registry:
             try:
                 info = adapter.probe(folder)
             except EngineError as exc:  # recognised, but unusable: remember why
-                log.warning("model folder %s refused: %s", folder, exc)
-                self._refusals[folder.name] = exc
+                self._refuse(folder, exc)
                 return None
             except Exception:  # a broken folder must not stop the engine from starting
                 log.exception("adapter %s failed to probe %s", adapter.__name__, folder)
@@ -178,14 +179,26 @@ class Registry:
                 try:  # after the adapters: their pickle refusal says more than "incomplete"
                     model_store.check_complete(folder)
                 except EngineError as exc:
-                    log.warning("model folder %s refused: %s", folder, exc)
-                    self._refusals[folder.name] = exc
+                    self._refuse(folder, exc)
                     return None
                 if info.path is None:
                     info.path = str(folder)
                 log.info("found model %s (%s) in %s", info.id, info.family, folder)
                 return ModelEntry(info=info, folder=folder, adapter=adapter)
         return None
+
+    def _refuse(self, folder: Path, exc: EngineError) -> None:
+        log.warning("model folder %s refused: %s", folder, exc)
+        self._refusals[folder.name] = exc
+        self._refused[str(folder)] = {
+            "id": folder.name,
+            "path": str(folder),
+            "message": exc.message,
+        }
+
+    def refused(self) -> list[dict[str, str]]:
+        """Folders an adapter recognised but refused, with the reason (for `ready`)."""
+        return list(self._refused.values())
 
     def models(self, device: devices.DeviceInfo | None = None) -> list[ModelInfo]:
         """Every model found at start-up, in discovery order; described for `device`."""

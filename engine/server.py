@@ -107,6 +107,7 @@ class Server:
             memory_free=free,
             memory_total=total,
             models=self.registry.models(self.device),
+            refused=self.registry.refused(),
         )
 
     def serve(self, stdin: BinaryIO) -> None:

@@ -2,7 +2,7 @@
 
     studio generate PROMPT -o OUT.mp4 [...]     studio extend CLIP -o OUT.mp4 [...]
     studio remix CLIP PROMPT -o OUT.mp4 [...]   studio upscale CLIP -o OUT.mp4 [...]
-    studio models
+    studio models [add FOLDER | remove ID | download REPO_ID [--revision R]]
 
 Exit codes: 0 done, 1 engine failure, 2 bad input, 130 interrupted (see runner.py).
 """
@@ -17,18 +17,17 @@ import sys
 
 from studio import paths
 from studio.cli.jobs import BadInput, build_job
-from studio.cli.models_table import models_table
+from studio.cli.models_cmd import run_models
 from studio.cli.parser import (
     EXIT_BAD_INPUT,
     EXIT_ENGINE_FAILURE,
     EXIT_INTERRUPTED,
-    EXIT_OK,
     SUBCOMMANDS,
     build_parser,
     fail,
 )
 from studio.cli.progress import ProgressPrinter
-from studio.cli.runner import run_job, start_engine
+from studio.cli.runner import run_job
 from studio.engine_link import client
 from studio.engine_link.subprocess_link import SubprocessLink
 
@@ -71,17 +70,12 @@ def _interrupt_on_signals() -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute a parsed subcommand; returns the exit code."""
+    if args.command == "models":
+        return run_models(args)
     try:
         command = client.engine_command(args.device, args.model_dir or ())
     except ValueError as exc:
         return fail(str(exc), EXIT_ENGINE_FAILURE)
-    if args.command == "models":
-        with SubprocessLink(command) as link:
-            ready = start_engine(link)
-            if isinstance(ready, int):
-                return ready
-            print(models_table(ready), flush=True)
-            return EXIT_OK
     try:
         job = build_job(args)
     except BadInput as exc:

@@ -147,7 +147,26 @@ def build_parser() -> argparse.ArgumentParser:
     ups.add_argument("--scale", type=int, choices=(2, 4), default=2)
     ups.add_argument("--fps-multiplier", type=int, choices=(1, 2), default=1)
 
-    subs.add_parser("models", help="list the models and what each can do")
+    mdl = subs.add_parser(
+        "models",
+        help="list the models (size, dtype, memory plan); add, remove or download one",
+        description="With no action: list the models the engine finds, with what each can do, "
+        "its size on disk, dtype and the memory plan for this device.",
+    )
+    actions = mdl.add_subparsers(
+        dest="models_command", metavar="ACTION", parser_class=OneLineParser
+    )
+    add = actions.add_parser("add", help="add a diffusers model folder to the library")
+    add.add_argument(
+        "folder", help="a diffusers folder (with model_index.json), or a folder of them"
+    )
+    rm = actions.add_parser("remove", help="remove a folder from the library (files are kept)")
+    rm.add_argument("id", help="the model id shown by `studio models`, or the folder's path")
+    get = actions.add_parser("download", help="download a model from the Hugging Face Hub")
+    get.add_argument("repo_id", help="e.g. Wan-AI/Wan2.1-T2V-1.3B-Diffusers")
+    get.add_argument("--revision", help="a branch, tag or commit (default: main)")
+    for action in actions.choices.values():
+        _globals(action, argparse.SUPPRESS)
 
     for sub in subs.choices.values():
         _globals(sub, argparse.SUPPRESS)

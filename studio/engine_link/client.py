@@ -39,12 +39,17 @@ class IncompatibleEngine(Exception):
     """The engine answered the handshake with another protocol version."""
 
 
-def engine_command(device: str | None = None, model_dirs: tuple[str, ...] | list[str] = ()):
+def engine_command(
+    device: str | None = None,
+    model_dirs: tuple[str, ...] | list[str] = (),
+    library: bool = True,
+):
     """The argv that starts the engine process.
 
     `KINORA_ENGINE_CMD` (a JSON list) replaces the interpreter and module part, so tests can
     run the fake engine and packagers can point at another binary; the device and model
-    folders are appended either way so the flags reach whatever engine runs.
+    folders are appended either way so the flags reach whatever engine runs. With `library`,
+    the folders the user added (`studio models add`, the Models dialog) follow `model_dirs`.
     """
     override = os.environ.get(ENGINE_CMD_ENV)
     if override:
@@ -62,8 +67,13 @@ def engine_command(device: str | None = None, model_dirs: tuple[str, ...] | list
     argv = list(base)
     if device:
         argv += ["--device", device]
-    for folder in model_dirs:
-        argv += ["--model-dir", os.path.abspath(folder)]
+    folders = [os.path.abspath(folder) for folder in model_dirs]
+    if library:
+        from studio.models_store import ModelLibrary
+
+        folders += [f for f in ModelLibrary().folders() if f not in folders]
+    for folder in folders:
+        argv += ["--model-dir", folder]
     return argv
 
 

@@ -283,3 +283,56 @@ def test_the_ladder_is_bounded_and_says_what_to_change(tmp_path, load_log, monke
     from engine.jobs.placement import MAX_OOM_RETRIES
 
     assert len(load_log.read_text().split()) == 2 * (1 + MAX_OOM_RETRIES)
+
+
+# --- the studio's library through the real engine process ------------------------------------
+
+
+@pytest.fixture
+def studio_cli(tmp_path, monkeypatch, capsys):
+    """`studio ...` in this process with the real engine; returns (code, stdout, stderr)."""
+    from studio.cli import main
+
+    monkeypatch.setenv("KINORA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KINORA_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    monkeypatch.delenv("KINORA_ENGINE_CMD", raising=False)
+
+    def run(*argv: str):
+        code = main(["--device", "cpu", *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.mark.slow
+def test_studio_models_add_and_remove_change_what_the_engine_lists(tmp_path, tiny_wan, studio_cli):
+    folder = _copy(tiny_wan, tmp_path / "my-models" / "tiny-wan")
+    code, out, err = studio_cli("models", "add", str(folder))
+    assert code == 0, err
+    assert out.startswith("added tiny-wan: ") and "float32" in out
+    assert "fits at 64x32 all in system RAM (CPU)" in out
+    library = json.loads((tmp_path / "data" / "models.json").read_text())
+    assert library["folders"] == [{"id": "tiny-wan", "path": str(folder.resolve())}]
+
+    code, out, err = studio_cli("models")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("tiny-wan "))
+    assert "generate,remix" in row and "float32" in row and "all in system RAM" in row
+
+    code, out, err = studio_cli("models", "remove", "tiny-wan")
+    assert code == 0 and "removed tiny-wan" in out
+    assert folder.is_dir()  # the files stay
+    code, out, err = studio_cli("models")
+    assert code == 0, err
+    assert not any(line.startswith("tiny-wan ") for line in out.splitlines())
+
+
+@pytest.mark.slow
+def test_studio_models_add_refuses_a_pickle_folder_with_the_engine_reason(tmp_path, studio_cli):
+    folder = build_pickle_only_folder(tmp_path / "old-wan")
+    code, out, err = studio_cli("models", "add", str(folder))
+    assert code == 2
+    assert "not added:" in err and "safetensors only" in err and "save_pretrained" in err
+    assert json.loads((tmp_path / "data" / "models.json").read_text())["folders"] == []
