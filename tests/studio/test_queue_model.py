@@ -404,3 +404,62 @@ def test_without_a_project_nothing_is_queued(link):
     assert queue.add(gen("x")) is None
     assert "Open a project" in queue.notifications.current.text
     assert os.environ.get("KINORA_DATA_DIR")  # tests never touch the real data folder
+
+
+# --- the real EngineLink and the fake engine process ----------------------------------------
+
+
+@pytest.fixture
+def real_link(qtbot, fake_engine):
+    from studio.engine_link.qt_link import EngineLink
+
+    link = EngineLink(command=fake_engine("--step-delay", "0.02"))
+    yield link
+    link.shutdown()
+
+
+def test_with_the_real_link_a_crashing_job_is_set_aside_and_the_rest_run(project, real_link, qtbot):
+    queue = RenderQueue(real_link, project)
+    positions = []
+    real_link.jobEvent.connect(
+        lambda e: positions.append(e.position) if isinstance(e, protocol.Queued) else None
+    )
+    first = queue.add(gen("a red ball moves left"))
+    bad = queue.add(gen("a blue box [crash]"))
+    last = queue.add(gen("a green triangle grows"))
+    real_link.start()
+
+    def settled():
+        return all(queue.job(j).state in ("finished", "failed") for j in (first, bad, last))
+
+    qtbot.waitUntil(settled, timeout=30000)
+    assert queue.job(first).state == "finished"
+    assert queue.job(last).state == "finished"
+    row = queue.job(bad)
+    assert (row.state, row.crash_count, row.attempts) == ("failed", 2, 2)
+    assert row.error_message.startswith("crashed the engine twice: ")
+    assert positions and set(positions) == {0}  # the engine never held more than one job
+    take = project.takes.get(queue.job(last).take_id)
+    assert take.prompt == "a green triangle grows"
+    assert take.recipe["prompt"] == "a green triangle grows"  # the engine's recipe, kept
+    assert project.absolute(take.video_path).is_file()
+    assert list(project.media("clips").glob(".*partial")) == []
+
+
+def test_with_the_real_link_interrupt_stops_the_job_and_the_queue_goes_on(
+    project, real_link, qtbot
+):
+    queue = RenderQueue(real_link, project)
+    slow = queue.add(gen("a red ball [slow] [steps:40]"))
+    after = queue.add(gen("a blue ball"))
+    real_link.start()
+
+    def denoising() -> bool:  # a bool: waitUntil takes None for "passed"
+        progress = queue.progress(slow)
+        return progress is not None and progress.phase == "denoising"
+
+    qtbot.waitUntil(denoising, timeout=15000)
+    assert queue.interrupt()
+    qtbot.waitUntil(lambda: queue.job(after).state == "finished", timeout=15000)
+    assert queue.job(slow).state == "cancelled"
+    assert project.takes.count() == 1
