@@ -27,6 +27,7 @@ from studio.cli.parser import (
     fail,
 )
 from studio.cli.progress import ProgressPrinter
+from studio.cli.project_take import open_cli_project
 from studio.cli.runner import run_job
 from studio.engine_link import client
 from studio.engine_link.subprocess_link import SubprocessLink
@@ -78,10 +79,15 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc), EXIT_ENGINE_FAILURE)
     try:
         job = build_job(args)
+        project = open_cli_project(args.project) if args.project else None
     except BadInput as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
-    with SubprocessLink(command) as link:
-        return run_job(job, link, ProgressPrinter(quiet=args.quiet))
+    try:
+        with SubprocessLink(command) as link:
+            return run_job(job, link, ProgressPrinter(quiet=args.quiet), project)
+    finally:
+        if project is not None:
+            project.close()
 
 
 def main(argv: list[str] | None = None) -> int:

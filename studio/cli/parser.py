@@ -101,6 +101,11 @@ def _job_options(sub: argparse.ArgumentParser) -> None:
         metavar="ID_OR_FOLDER",
         help="a model id from `studio models` or a diffusers folder (default: demo)",
     )
+    sub.add_argument(
+        "--project",
+        metavar="DIR",
+        help="record the take in this project's history (a new or empty folder becomes one)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ Whatever happens, no half-written output is left behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -22,8 +23,12 @@ from studio.cli.parser import (
     fail,
 )
 from studio.cli.progress import ProgressPrinter
+from studio.cli.project_take import record
 from studio.engine_link import client
 from studio.engine_link.subprocess_link import EngineError, EngineExited, SubprocessLink
+from studio.store.projects import Project
+
+log = logging.getLogger(__name__)
 
 # Failures that are the request's fault: fixing the command line fixes them.
 USER_ERRORS = (protocol.ErrorKind.BAD_INPUT, protocol.ErrorKind.UNSUPPORTED)
@@ -57,8 +62,16 @@ def start_engine(link: SubprocessLink) -> protocol.Ready | int:
         return _engine_failure(str(exc), link)
 
 
-def run_job(job: protocol.Job, link: SubprocessLink, progress: ProgressPrinter) -> int:
-    """Submit `job` on a fresh link and follow it to the end; returns the exit code."""
+def run_job(
+    job: protocol.Job,
+    link: SubprocessLink,
+    progress: ProgressPrinter,
+    project: Project | None = None,
+) -> int:
+    """Submit `job` on a fresh link and follow it to the end; returns the exit code.
+
+    With a `project`, the finished take is recorded in its history before the exit.
+    """
     try:
         ready = start_engine(link)
         if isinstance(ready, int):
@@ -68,19 +81,25 @@ def run_job(job: protocol.Job, link: SubprocessLink, progress: ProgressPrinter) 
         except BadInput as exc:
             return fail(str(exc), EXIT_BAD_INPUT)
         link.submit(job)
-        return _follow(job, link, progress)
+        return _follow(job, link, progress, project)
     except KeyboardInterrupt:
         return _interrupt(job, link, progress)
 
 
-def _follow(job: protocol.Job, link: SubprocessLink, progress: ProgressPrinter) -> int:
+def _follow(
+    job: protocol.Job,
+    link: SubprocessLink,
+    progress: ProgressPrinter,
+    project: Project | None = None,
+) -> int:
     try:
         for event in link.events():
             progress.update(event)
             if isinstance(event, protocol.Finished):
                 progress.clear()
-                print(event.outputs[0] if event.outputs else job.output_path, flush=True)
-                return EXIT_OK
+                output = event.outputs[0] if event.outputs else job.output_path
+                print(output, flush=True)
+                return _record(project, job, event, progress) if project else EXIT_OK
             if isinstance(event, protocol.Failed):
                 progress.clear()
                 _remove_partial(job)
@@ -97,6 +116,22 @@ def _follow(job: protocol.Job, link: SubprocessLink, progress: ProgressPrinter) 
         return _engine_failure(str(exc), link)
     # events() ended without a terminal event for our job: cannot happen with a sane engine.
     return _engine_failure("the engine stopped answering", link)
+
+
+def _record(
+    project: Project, job: protocol.Job, event: protocol.Finished, progress: ProgressPrinter
+) -> int:
+    """The take goes into the project's history; the clip at -o stays either way."""
+    try:
+        take_id = record(project, job, event)
+    except Exception as exc:  # noqa: BLE001 (one line for the user, the traceback in the log)
+        log.exception("recording the take in %s failed", project.folder)
+        return fail(
+            f"the clip was made but not added to the project {project.folder}: {exc}",
+            EXIT_ENGINE_FAILURE,
+        )
+    progress.note(f"studio: take {take_id} recorded in {project.folder}")
+    return EXIT_OK
 
 
 def _interrupt(job: protocol.Job, link: SubprocessLink, progress: ProgressPrinter) -> int:

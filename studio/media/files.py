@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import av
+if TYPE_CHECKING:
+    import av
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,8 @@ class ClipFacts:
 
 def probe_clip(path: str | os.PathLike[str]) -> ClipFacts:
     """Size, frame rate, frame count and duration of a video; raises av.FFmpegError/OSError."""
+    import av  # here, not at the top: the atomic writers serve the CLI, which needs no decoder
+
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or stream.guessed_rate or 0)
@@ -135,6 +138,8 @@ def probe_clip(path: str | os.PathLike[str]) -> ClipFacts:
 
 
 def _frame_at(path: str, index: int) -> av.VideoFrame:
+    import av
+
     last = None
     with av.open(path) as container:
         for i, frame in enumerate(container.decode(video=0)):
@@ -162,6 +167,8 @@ def write_thumbnail(
     index = 0
     if where == "middle":
         index = max(0, probe_clip(video).frame_count // 2)
+    import av
+
     frame = _frame_at(str(video), index)
     height = max(2, round(frame.height * width / max(1, frame.width)))
     small = frame.reformat(width=width, height=height, format="rgb24")
