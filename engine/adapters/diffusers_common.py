@@ -177,14 +177,19 @@ def apply_memory_plan(pipe: Any, plan: Any, device: torch.device) -> Any:
 
 
 def clean_latent_estimate(
-    scheduler: Any, latents: torch.Tensor, previous: torch.Tensor | None
+    scheduler: Any, latents: torch.Tensor, previous: torch.Tensor | None, timestep: Any = None
 ) -> torch.Tensor:
     """Best cheap estimate of the clean latents right after a scheduler step.
 
     UniPC keeps its last x0 prediction in `model_outputs`. For flow-matching Euler the
     velocity is recovered from two consecutive latents (x_next = x + (s_next - s) * v), and
-    x0 = x_next - s_next * v. Otherwise the noisy latents themselves are the best we have.
+    x0 = x_next - s_next * v. Deterministic DDIM (CogVideoX-2b) is solved the same way from
+    the step's `timestep` (see `_ddim_clean_estimate`). Otherwise the noisy latents
+    themselves are the best we have.
     """
+    ddim = _ddim_clean_estimate(scheduler, latents, previous, timestep)
+    if ddim is not None:
+        return ddim
     outputs = getattr(scheduler, "model_outputs", None)
     if getattr(scheduler, "predict_x0", False) and outputs and outputs[-1] is not None:
         candidate = outputs[-1]
@@ -198,6 +203,31 @@ def clean_latent_estimate(
             velocity = (latents.float() - previous.float()) / (s_now - s_prev)
             return latents.float() - s_now * velocity
     return latents
+
+
+def _ddim_clean_estimate(
+    scheduler: Any, latents: torch.Tensor, previous: torch.Tensor | None, timestep: Any
+) -> torch.Tensor | None:
+    """x0 from two consecutive DDIM latents (eta 0), or None for other schedulers.
+
+    x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps and x_prev = sqrt(a_prev) x0 + sqrt(1 - a_prev) eps
+    share x0 and eps: two equations, two unknowns.
+    """
+    if "DDIM" not in type(scheduler).__name__ or previous is None or timestep is None:
+        return None
+    steps = getattr(scheduler, "num_inference_steps", None)
+    alphas = getattr(scheduler, "alphas_cumprod", None)
+    if not steps or alphas is None:
+        return None
+    t = int(timestep)
+    prev_t = t - scheduler.config.num_train_timesteps // steps
+    a_t = float(alphas[t])
+    a_prev = float(alphas[prev_t]) if prev_t >= 0 else float(scheduler.final_alpha_cumprod)
+    denominator = a_prev**0.5 * (1 - a_t) ** 0.5 - a_t**0.5 * (1 - a_prev) ** 0.5
+    if abs(denominator) < 1e-6:
+        return None
+    x_t, x_prev = previous.float(), latents.float()
+    return ((1 - a_t) ** 0.5 * x_prev - (1 - a_prev) ** 0.5 * x_t) / denominator
 
 
 def step_callback(
@@ -217,7 +247,7 @@ def step_callback(
 
     def callback(pipe: Any, step_index: int, timestep: Any, kwargs: dict[str, Any]):
         latents = kwargs["latents"]
-        preview = clean_latent_estimate(pipe.scheduler, latents, state["previous"])
+        preview = clean_latent_estimate(pipe.scheduler, latents, state["previous"], timestep)
         state["previous"] = latents.detach().clone()
         if to_preview_layout is not None:
             preview = to_preview_layout(preview)

@@ -11,11 +11,16 @@ import pytest
 import torch
 
 from engine.adapters import cogvideox as cog
+from engine.adapters import diffusers_common as common
 from engine.adapters.base import SampleRequest
 from engine.errors import EngineError, JobInterrupted
 from engine.protocol import ErrorKind
 from tests.engine.test_wan_adapter import no_steps
-from tests.engine.tiny_models import build_tiny_cogvideox, tiny_cogvideox_pipeline
+from tests.engine.tiny_models import (
+    build_tiny_cogvideox,
+    tiny_cogvideox_pipeline,
+    tiny_cogvideox_scheduler,
+)
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 CPU = torch.device("cpu")
@@ -251,3 +256,20 @@ def test_the_vae_makes_4k_plus_1_frames_only_for_even_k(t2v):
     """Why the frame rule is 8k+1: 2 latent frames (5 wanted) decode to 8 frames."""
     assert t2v.decode(torch.zeros(1, 2, 4, 2, 4)).shape[0] == 8
     assert t2v.decode(torch.zeros(1, 3, 4, 2, 4)).shape[0] == 9
+
+
+def test_ddim_preview_estimate_is_the_clean_latent():
+    """CogVideoX-2b's DDIM: x0 solved from two consecutive latents equals the clean one."""
+    scheduler = tiny_cogvideox_scheduler()
+    scheduler.set_timesteps(4)
+    generator = torch.Generator().manual_seed(0)
+    clean, noise = torch.randn(1, 4, 2, 2, generator=generator), torch.randn(1, 4, 2, 2)
+    t = scheduler.timesteps[1]
+    a = scheduler.alphas_cumprod[t]
+    latents = a.sqrt() * clean + (1 - a).sqrt() * noise
+    velocity = a.sqrt() * noise - (1 - a).sqrt() * clean  # what a perfect v-model predicts
+    after = scheduler.step(velocity, t, latents).prev_sample
+    estimate = common.clean_latent_estimate(scheduler, after, latents, t)
+    torch.testing.assert_close(estimate, clean, atol=1e-4, rtol=0)
+    assert not torch.allclose(after, clean, atol=1e-2)  # the noisy latents are not it
+    assert common.clean_latent_estimate(scheduler, after, None, t) is after  # first step

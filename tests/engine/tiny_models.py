@@ -335,6 +335,24 @@ def build_tiny_ltx(
     return folder
 
 
+def tiny_cogvideox_scheduler(snr_shift_scale: float = 1.0):
+    """CogVideoX's DDIM scheduler as the published 2B folder configures it (v-prediction,
+    zero-terminal-SNR betas, trailing timesteps); the I2V folders shift the SNR by 3."""
+    from diffusers import CogVideoXDDIMScheduler
+
+    return CogVideoXDDIMScheduler(
+        prediction_type="v_prediction",
+        rescale_betas_zero_snr=True,
+        timestep_spacing="trailing",
+        beta_schedule="scaled_linear",
+        beta_start=0.00085,
+        beta_end=0.012,
+        clip_sample=False,
+        set_alpha_to_one=True,
+        snr_shift_scale=snr_shift_scale,
+    )
+
+
 def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
     """The tiny random-weight CogVideoX pipeline in memory (what `build_tiny_cogvideox` saves).
 
@@ -348,7 +366,6 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
     """
     from diffusers import (
         AutoencoderKLCogVideoX,
-        CogVideoXDDIMScheduler,
         CogVideoXImageToVideoPipeline,
         CogVideoXPipeline,
         CogVideoXTransformer3DModel,
@@ -393,17 +410,7 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
         norm_num_groups=2,
         temporal_compression_ratio=4,
     )
-    scheduler = CogVideoXDDIMScheduler(
-        prediction_type="v_prediction",
-        rescale_betas_zero_snr=True,
-        timestep_spacing="trailing",
-        beta_schedule="scaled_linear",
-        beta_start=0.00085,
-        beta_end=0.012,
-        clip_sample=False,
-        set_alpha_to_one=True,
-        snr_shift_scale=3.0 if i2v else 1.0,
-    )
+    scheduler = tiny_cogvideox_scheduler(snr_shift_scale=3.0 if i2v else 1.0)
     cls = CogVideoXImageToVideoPipeline if i2v else CogVideoXPipeline
     pipe = cls(
         transformer=transformer,
