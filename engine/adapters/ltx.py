@@ -44,6 +44,8 @@ SIZES_REAL = {
     "1:1": [[512, 512]],
 }
 SIZES_TINY = {"16:9": [[64, 32]], "9:16": [[32, 64]], "1:1": [[32, 32]]}
+NOTES = "LTX-Video: fast 768x512 clips at 24 fps; keyframes and extend with 0.9.5+ folders."
+NOTES_TINY = "Tiny random-weight LTX-Video for tests: right shapes and code paths, noisy pixels."
 PREVIEW_UPSCALE = 4  # latent cells are 32 px on real models; a 768x512 job previews at 96x64
 
 
@@ -83,11 +85,7 @@ def probe(folder: Path) -> ModelInfo | None:
         default_steps=2 if tiny else 40,
         default_guidance=3.0,
         path=str(folder),
-        notes=(
-            "Tiny random-weight LTX-Video for tests: right shapes and code paths, noise for pixels."
-            if tiny
-            else "LTX-Video: fast, real-time-class video at 768x512; keyframes on 0.9.5+."
-        ),
+        notes=NOTES_TINY if tiny else NOTES,
     )
 
 
@@ -100,19 +98,16 @@ def _layout(folder: Path) -> dict[str, Any]:
     """Compression ratios as AutoencoderKLLTXVideo computes them, from the configs alone."""
     transformer = common.read_component_config(folder, "transformer")
     vae = common.read_component_config(folder, "vae")
-    scaling = vae.get("spatio_temporal_scaling") or [True, True, True, False]
-    spatial = vae.get("spatial_compression_ratio") or int(vae.get("patch_size", 4)) * 2 ** sum(
-        bool(s) for s in scaling
-    )
-    temporal = vae.get("temporal_compression_ratio") or int(vae.get("patch_size_t", 1)) * 2 ** sum(
-        bool(s) for s in scaling
-    )
+    stages = 2 ** sum(bool(s) for s in vae.get("spatio_temporal_scaling") or [1, 1, 1, 0])
+    spatial = vae.get("spatial_compression_ratio") or int(vae.get("patch_size", 4)) * stages
+    temporal = vae.get("temporal_compression_ratio") or int(vae.get("patch_size_t", 1)) * stages
+    spatial = int(spatial) * int(transformer.get("patch_size", 1))
     return {
         "inner_dim": int(transformer.get("num_attention_heads", 32))
         * int(transformer.get("attention_head_dim", 64)),
-        "spatial": int(spatial) * int(transformer.get("patch_size", 1)),
+        "spatial": spatial,
         # the pipelines refuse anything but multiples of 32, whatever the VAE's ratio
-        "multiple": max(SIZE_MULTIPLE, int(spatial) * int(transformer.get("patch_size", 1))),
+        "multiple": max(SIZE_MULTIPLE, spatial),
         "temporal": int(temporal) * int(transformer.get("patch_size_t", 1)),
     }
 
