@@ -26,7 +26,7 @@ from engine.protocol import ErrorKind, ModelInfo
 FAMILY = "demo"
 SIZE_MULTIPLE = DOWNSAMPLE  # pixel-unshuffle x2 then one stride-2 level
 MODEL_ID = "demo"
-DEFAULT_STEPS = 16
+DEFAULT_STEPS = 12
 DEFAULT_GUIDANCE = 3.0
 MAX_SECONDS = 4.0
 
@@ -120,7 +120,7 @@ class DemoModel(VideoModel):
             tensors = load_file(str(sr_path))
             for scale in config.get("sr_scales", []):
                 prefix = f"x{scale}."
-                sr = SRNet(scale)
+                sr = SRNet(scale, **(config.get("sr") or {}))
                 sr.load_state_dict(
                     {
                         k[len(prefix) :]: v.float()

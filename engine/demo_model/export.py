@@ -57,12 +57,19 @@ def write_model_folder(
         "format_version": FORMAT_VERSION,
         "unet": unet_config,
         "sr_scales": sorted(sr_states),
+        "sr": _sr_shape(next(iter(sr_states.values()))) if sr_states else None,
         "training": training,
     }
     tmp = folder / (CONFIG_NAME + ".tmp")
     tmp.write_text(json.dumps(config, indent=2) + "\n")
     os.replace(tmp, folder / CONFIG_NAME)
     return folder
+
+
+def _sr_shape(state: dict[str, torch.Tensor]) -> dict[str, int]:
+    """SRNet width and depth, read back from its weights (one conv per `.weight`)."""
+    convs = [k for k in state if k.endswith(".weight")]
+    return {"width": int(state[convs[0]].shape[0]), "depth": len(convs)}
 
 
 def main(argv: list[str] | None = None) -> None:
