@@ -56,8 +56,7 @@ class History(QObject):
     def set_project(self, project: Project | None) -> None:
         """Show another project's history (filters reset)."""
         self._project = project
-        self.grid._filter = TakeFilter()  # reset without a second reload
-        self.grid.set_project(project)
+        self.grid.set_project(project, TakeFilter())
         self.tagsChanged.emit()
 
     # --- what is shown --------------------------------------------------------------------

@@ -82,9 +82,12 @@ class HistoryGrid(QAbstractListModel):
         """The filter in force (a frozen dataclass: change it with `set_filter`)."""
         return self._filter
 
-    def set_project(self, project: Project | None) -> None:
-        """Show another project's takes (first page only)."""
+    def set_project(self, project: Project | None, flt: TakeFilter | None = None) -> None:
+        """Show another project's takes (first page only), with `flt` or no filter."""
         self._project = project
+        if flt is not None and flt != self._filter:
+            self._filter = flt
+            self.filterChanged.emit()
         self.reload()
 
     def set_filter(self, flt: TakeFilter) -> None:

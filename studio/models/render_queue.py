@@ -7,8 +7,7 @@ when it crashes. Events from the link are interpreted here for the job in flight
 (STYLE 4); the state of every row is written to the database as it changes, so after a
 crash or a restart the queue is where it was, with a job that was running back in line.
 
-A job that crashed the engine is retried once; after its second crash it is set aside as
-failed with the reason, so one bad job cannot keep killing the engine.
+How an ended job settles (take, crash rule, clean-up) is in `queue_rules.py`.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from studio.models.job_progress import JobProgress
 from studio.models.notifications import Notifications
 from studio.models.queue_rows import QueueListModel
 from studio.models.queue_rules import (
-    CRASH_LIMIT,
     NotRecorded,
     clean_up,
     failure_update,
@@ -144,7 +142,7 @@ class RenderQueue(QObject):
             return None
         if not job.job_id or project.jobs.get(job.job_id) is not None:
             job = dataclasses.replace(job, job_id=uuid.uuid4().hex[:12])
-        job = self._placed(job)
+        job = place_in_project(project, job)
         project.jobs.add(job, parent_take_id=parent_take_id)
         return self._added(job.job_id)
 
@@ -153,12 +151,10 @@ class RenderQueue(QObject):
         project, row = self._project, self.job(job_id)
         if project is None or row is None or row.job is None:
             return None
-        copy = self._placed(dataclasses.replace(row.job, job_id=uuid.uuid4().hex[:12]))
+        copy = dataclasses.replace(row.job, job_id=uuid.uuid4().hex[:12])
+        copy = place_in_project(project, copy)
         project.jobs.add(copy, parent_take_id=row.parent_take_id, after=job_id)
         return self._added(copy.job_id)
-
-    def _placed(self, job: protocol.Job) -> protocol.Job:
-        return place_in_project(self._project, job)
 
     def _added(self, job_id: str) -> str:
         self._changed()
@@ -280,11 +276,11 @@ class RenderQueue(QObject):
         self._pump()
 
     def pause(self) -> None:
-        """Same as set_paused(True)."""
+        """set_paused(True)."""
         self.set_paused(True)
 
     def resume(self) -> None:
-        """Same as set_paused(False)."""
+        """set_paused(False)."""
         self.set_paused(False)
 
     # --- submission -----------------------------------------------------------------------
@@ -401,6 +397,3 @@ class RenderQueue(QObject):
 
     def _changed(self) -> None:
         self.jobsChanged.emit()
-
-
-__all__ = ["CRASH_LIMIT", "RenderQueue"]
