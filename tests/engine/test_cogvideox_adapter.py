@@ -159,6 +159,22 @@ def test_same_seed_same_frames_other_seed_other_frames(t2v):
     assert not np.array_equal(first, other)
 
 
+def test_every_capability_repeats_with_its_seed_and_changes_with_another(t2v, i2v):
+    clip = np.random.default_rng(0).integers(0, 256, (9, 16, 32, 3), dtype=np.uint8)
+    cases = {
+        "generate": (t2v, {}),
+        "remix": (t2v, {"init_video": clip, "strength": 0.5}),
+        "start_image": (i2v, {"cond_frames": {0: halves(255, 0)}}),
+    }
+    assert set(cases) == set(t2v.info.capabilities) | set(i2v.info.capabilities)
+    for capability, (model, fields) in cases.items():
+        first = model.sample(req(seed=1, **fields), no_steps)
+        again = model.sample(req(seed=1, **fields), no_steps)
+        other = model.sample(req(seed=2, **fields), no_steps)
+        assert torch.equal(first, again), capability
+        assert not torch.equal(first, other), capability
+
+
 def test_every_step_is_reported_and_an_interrupt_never_decodes(t2v, monkeypatch):
     seen = []
     latents = t2v.sample(req(steps=3), lambda s, t, p: seen.append((s, t, p.shape)))

@@ -166,6 +166,30 @@ def test_same_seed_same_frames_other_seed_other_frames(t2v):
     assert not np.array_equal(first, other)
 
 
+CAPABILITY_REQUESTS = {
+    "generate": {},
+    "start_image": {"cond_frames": {0: halves(255, 0)}},
+    "end_image": {"cond_frames": {0: halves(255, 0), 8: halves(0, 255)}},
+    "extend": {"cond_frames": {i: halves(60 * i, 0) for i in range(4)}},
+    "remix": {
+        "init_video": np.random.default_rng(0).integers(0, 256, (9, 32, 64, 3), dtype=np.uint8),
+        "strength": 0.5,
+    },
+}
+
+
+def test_every_capability_repeats_with_its_seed_and_changes_with_another(cond):
+    assert sorted(CAPABILITY_REQUESTS) == sorted(
+        c for c in cond.info.capabilities if c != "upscale"
+    )
+    for capability, fields in CAPABILITY_REQUESTS.items():
+        first = cond.sample(req(seed=1, **fields), no_steps)
+        again = cond.sample(req(seed=1, **fields), no_steps)
+        other = cond.sample(req(seed=2, **fields), no_steps)
+        assert torch.equal(first, again), capability
+        assert not torch.equal(first, other), capability
+
+
 @pytest.mark.parametrize("which", ["t2v", "cond"])
 def test_interrupt_stops_sampling_and_never_decodes(which, request, monkeypatch):
     model = request.getfixturevalue(which)
