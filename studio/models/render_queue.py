@@ -121,9 +121,9 @@ class RenderQueue(QObject):
             self._forget_running()
         self._project = project
         if project is not None:
-            recovered = project.jobs.recover_running()
-            if recovered:
-                log.info("back in the queue after a restart: %s", ", ".join(recovered))
+            for job_id in project.jobs.recover_running():
+                log.info("back in the queue after a restart: %s", job_id)
+                clean_up(project.jobs.get(job_id))  # the dead run's partial and previews
             self._paused = project.meta(PAUSED_KEY) == "1"
         self._changed()
         self.pausedChanged.emit(self._paused)
