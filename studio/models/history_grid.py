@@ -149,10 +149,14 @@ class HistoryGrid(QAbstractListModel):
 
     def take_changed(self, take_id: int) -> None:
         """A take's rating, tags, place (trash) changed: update or remove its row."""
-        row = self.row_of(take_id)
-        if row < 0 or self._project is None:
+        if self._project is None:
             return
+        row = self.row_of(take_id)
         take = self._project.takes.matching(self._filter, take_id)
+        if row < 0:
+            if take is not None:  # it now matches (e.g. restored): its place is by id
+                self.reload()
+            return
         if take is None:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._takes[row]

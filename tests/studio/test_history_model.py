@@ -215,7 +215,9 @@ def test_trash_restore_and_empty_move_and_remove_the_files(project, tmp_path, qa
     history.set_filter(trashed=True)
     assert prompts(history) == ["throw away"]
 
+    history.set_filter(trashed=False)
     assert history.restore(gone)
+    assert prompts(history) == ["child", "throw away", "keep me"]  # back in place, by id
     restored = project.takes.get(gone)
     assert restored.trashed_at is None and project.absolute(restored.video_path).is_file()
     assert restored.video_path.startswith("media/clips/")
