@@ -24,9 +24,7 @@ from studio.store.projects import (
 def test_a_project_is_a_folder_with_a_database_and_media(tmp_path):
     project = create_project(tmp_path / "Shoot", name="Client spot")
     assert (tmp_path / "Shoot" / "project.kinora").is_file()
-    assert sorted(p.name for p in (tmp_path / "Shoot" / "media").iterdir()) == sorted(
-        MEDIA_FOLDERS
-    )
+    assert sorted(p.name for p in (tmp_path / "Shoot" / "media").iterdir()) == sorted(MEDIA_FOLDERS)
     assert project.name == "Client spot"
     assert len(project.meta("id")) == 32
     project.close()
