@@ -176,6 +176,14 @@ def apply_memory_plan(pipe: Any, plan: Any, device: torch.device) -> Any:
     return pipe
 
 
+def load_component(model_cls: type, folder: Path, dtype: torch.dtype, device: torch.device):
+    """One model outside a pipeline (e.g. LTX's latent upsampler): local, safetensors only."""
+    model = model_cls.from_pretrained(
+        str(folder), dtype=dtype, local_files_only=True, use_safetensors=True
+    )
+    return model.to(device)
+
+
 def clean_latent_estimate(
     scheduler: Any, latents: torch.Tensor, previous: torch.Tensor | None, timestep: Any = None
 ) -> torch.Tensor:

@@ -141,12 +141,8 @@ class LTXModel(VideoModel):
         if self.info.can("upscale"):
             from diffusers.pipelines.ltx import LTXLatentUpsamplerModel
 
-            self.upsampler = LTXLatentUpsamplerModel.from_pretrained(
-                str(self.folder / UPSAMPLER),
-                dtype=dtype,
-                local_files_only=True,
-                use_safetensors=True,
-            ).to(device)
+            path = self.folder / UPSAMPLER
+            self.upsampler = common.load_component(LTXLatentUpsamplerModel, path, dtype, device)
 
     def set_vae_tiling(self, enabled: bool) -> None:
         """Tile the VAE decode (less peak memory in the final decode of a long clip)."""
@@ -182,6 +178,10 @@ class LTXModel(VideoModel):
     def check_request(self, request: SampleRequest) -> str:
         """Validate `request` against this model; return the pipeline class to run it."""
         unsupported = ErrorKind.UNSUPPORTED
+        if request.steps < 2:
+            # A one-step schedule is the single sigma 1.0, which LTX's terminal shift
+            # stretches by 0/0: NaN timesteps, and a crash or an all-NaN clip.
+            raise common.engine_error(ErrorKind.BAD_INPUT, "LTX-Video needs at least 2 steps")
         common.check_size_and_frames(
             request, "LTX-Video", self.layout["multiple"], self.layout["temporal"]
         )
