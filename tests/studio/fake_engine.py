@@ -14,7 +14,7 @@ can run a normal job after a misbehaving one:
   --protocol-version N        [ignore-interrupt]  never check the interrupt flag
   --garbage                   [fail:KIND]         fail with that ErrorKind
   --exit-before-ready CODE    [steps:N]           N denoising steps
-  --ready-delay S
+  --ready-delay S             [hang-writing]      half-write the partial, then hang
   --crash-at-step N  (every job; -1: never)
   --ignore-interrupts (every job)
   --spawn-child       (a `sleep` grandchild, to test process-group kills)
@@ -216,7 +216,12 @@ class FakeEngine:
         recipe = {"job_kind": job.kind, "prompt": prompt, "seed": seed, "model": job.model}
         partial = protocol.partial_path(job.output_path, job.job_id)
         with open(partial, "wb") as f:
-            f.write(b"FAKE-MP4 " + repr(recipe).encode())
+            f.write(b"FAKE-MP4 ")
+            if "[hang-writing]" in prompt:  # a stuck disk or encoder: deaf to interrupts
+                f.flush()
+                say("writing stalled (simulated)")
+                threading.Event().wait()
+            f.write(repr(recipe).encode())
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, job.output_path)

@@ -168,6 +168,21 @@ def test_interrupt_not_acknowledged_kills_and_restarts(qtbot, make_link, tmp_pat
     assert not os.path.exists(deaf.output_path)
 
 
+def test_watchdog_kill_during_the_write_removes_the_partial(qtbot, make_link, tmp_path):
+    link, rec = make_link(interrupt_timeout_s=0.5)
+    with qtbot.waitSignal(link.ready, timeout=15000):
+        link.start()
+    stuck = make_job(tmp_path, prompt="a ball [hang-writing]")
+    partial = protocol.partial_path(stuck.output_path, stuck.job_id)
+    link.submit(stuck)
+    qtbot.waitUntil(lambda: os.path.exists(partial), timeout=10000)
+    link.interrupt(stuck.job_id)
+    cancelled = wait_terminal(qtbot, rec, stuck.job_id)
+    assert isinstance(cancelled, protocol.Cancelled) and cancelled.phase == "writing"
+    assert not os.path.exists(partial) and not os.path.exists(stuck.output_path)
+    qtbot.waitUntil(lambda: link.state == "ready", timeout=15000)
+
+
 def test_crash_mid_job_fails_it_restarts_and_resubmits_the_queue(qtbot, make_link, tmp_path):
     link, rec = make_link("--step-delay", "0.05")
     with qtbot.waitSignal(link.ready, timeout=15000):
