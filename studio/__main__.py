@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -16,6 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.command is not None:
         return cli_main(argv)
+    # The window builds its own engine command; the engine also reads these variables,
+    # so `studio --device cpu --model-dir DIR` reaches it without the GUI knowing.
+    if args.device:
+        os.environ["KINORA_DEVICE"] = args.device
+    if args.model_dir:
+        os.environ["KINORA_MODEL_DIRS"] = os.pathsep.join(map(os.path.abspath, args.model_dir))
     from studio.app import run_gui
 
     return run_gui([sys.argv[0], *argv])

@@ -128,6 +128,12 @@ def test_no_command_opens_the_gui(monkeypatch):
     monkeypatch.setitem(sys.modules, "studio.app", fake_app)
     assert main([]) == 42
     assert seen == [[sys.argv[0]]]
+    # setenv first, so monkeypatch restores the caller's environment afterwards
+    monkeypatch.setenv("KINORA_DEVICE", "auto")
+    monkeypatch.setenv("KINORA_MODEL_DIRS", "")
+    assert main(["--device", "cpu", "--model-dir", "a", "--model-dir", "b"]) == 42
+    assert os.environ["KINORA_DEVICE"] == "cpu"  # what the engine reads
+    assert os.environ["KINORA_MODEL_DIRS"] == os.pathsep.join(map(os.path.abspath, "ab"))
 
 
 def test_subprocess_link_reports_an_early_exit(fake_engine):
