@@ -141,6 +141,12 @@ class MainWindow(QMainWindow):
         self.keys_action = self._action(
             "&Keyboard Shortcuts", "F1", self.show_shortcuts, "List the keyboard shortcuts"
         )
+        self.models_action = self._action(
+            "&Models…",
+            "Ctrl+Shift+M",
+            self.show_models,
+            "Installed models, memory plans, downloads",
+        )
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -149,6 +155,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         render_menu = menus.addMenu("&Render")
         render_menu.addActions([self.render_action, self.stop_action])
+        menus.addMenu("&Models").addAction(self.models_action)
         play_menu = menus.addMenu("&Playback")
         play_menu.addActions([self.play_action, self.prev_action, self.next_action])
         play_menu.addSeparator()
@@ -187,6 +194,19 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         self.log_dialog = dialog
+
+    def show_models(self) -> None:
+        """The Models dialog (non-modal). One manager per window, so a download goes on
+        when the dialog is closed and its progress is there when it opens again."""
+        from studio.models.model_manager import ModelManager
+        from studio.ui.models_dialog import ModelsDialog
+
+        if getattr(self, "model_manager", None) is None:
+            self.model_manager = ModelManager(self.session.link)
+        dialog = ModelsDialog(self.model_manager, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.models_dialog = dialog
 
     def show_shortcuts(self) -> None:
         """A table of every shortcut, generated from the actions so it cannot go stale."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlparse
 
@@ -22,8 +23,9 @@ COMMIT = "a" * 40
 class HubServer:
     """Serves `repos` ({repo_id: {path: bytes}}) at one commit; use as a context manager."""
 
-    def __init__(self, repos: dict[str, dict[str, bytes]]) -> None:
+    def __init__(self, repos: dict[str, dict[str, bytes]], chunk_delay: float = 0.0) -> None:
         self.repos = repos
+        self.chunk_delay = chunk_delay  # > 0: file bodies trickle out 8 kB at a time
         self.requests: list[tuple[str, str, str | None]] = []  # method, path, Range header
         handler = self._handler()
         self.server = _QuietServer(("127.0.0.1", 0), handler)
@@ -105,8 +107,15 @@ class HubServer:
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                if body:
+                if not body:
+                    return
+                if not hub.chunk_delay or len(data) <= 8192:
                     self.wfile.write(data)
+                    return
+                for start in range(0, len(data), 8192):
+                    self.wfile.write(data[start : start + 8192])
+                    self.wfile.flush()
+                    time.sleep(hub.chunk_delay)
 
         return Handler
 
