@@ -199,6 +199,10 @@ class JobProgress(QObject):
         """The phase line under the player: what the engine is doing now."""
         if self.stopping and self.is_active:
             return "Stopping…"
+        if self.state == "running" and self.phase == "loading" and self.message:
+            # The engine's loading line carries the memory plan ("loading X: fits at 832x480
+            # with group offload, about 1.4x slower"): worth reading while weights load.
+            return self.message[:1].upper() + self.message[1:]
         if self.state == "running" and self.phase:
             return PHASE_LABELS.get(self.phase, self.phase.capitalize())
         if self.state == "queued" and self.queue_position:

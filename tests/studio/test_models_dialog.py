@@ -199,3 +199,18 @@ def test_the_main_window_opens_the_dialog_from_the_models_menu(qtbot, link, tmp_
     window.models_action.trigger()
     assert window.models_dialog.isVisible()
     assert window.models_dialog.table.rowCount() == len(link.info.models)
+
+
+def test_the_memory_plan_shows_while_the_model_loads(qapp):
+    from studio.models.job_progress import JobProgress
+
+    job = JobProgress()
+    job.begin("j1")
+    job.handle(protocol.Started(job_id="j1"))
+    line = "loading Wan 1.3B: fits at 832x480 with group offload, about 1.4x slower"
+    job.handle(protocol.Progress(job_id="j1", phase="loading", message=line))
+    assert (
+        job.status_text == "Loading Wan 1.3B: fits at 832x480 with group offload, about 1.4x slower"
+    )
+    job.handle(protocol.Progress(job_id="j1", phase="denoising", step=1, total=30))
+    assert job.status_text == "Denoising"
