@@ -88,6 +88,8 @@ class ImageWell(QFrame):
 
     def set_disabled_reason(self, reason: str) -> None:
         """Disable the well and say why (e.g. the model has no end-image support)."""
+        if reason == self._disabled_reason:
+            return  # the panel refreshes on every keystroke; re-reading the image is not free
         self._disabled_reason = reason
         self.setEnabled(not reason)
         self._refresh()

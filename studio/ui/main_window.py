@@ -219,6 +219,16 @@ class MainWindow(QMainWindow):
         )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
+    def _confirm_quit_while_rendering(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Quit Kinora Studio",
+            "A render is running. Quit and stop it? Finished renders are kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     # --- layout memory --------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
@@ -236,6 +246,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session.busy and not self._confirm_quit_while_rendering():
+            event.ignore()
+            return
         self.save_layout()
         self.player_model.pause()
         super().closeEvent(event)

@@ -30,6 +30,8 @@ def settings(tmp_path):
 @pytest.fixture
 def window(qtbot, link, settings, tmp_path):
     window = build_main_window(link, tmp_path / "data", settings)
+    # Teardown closes the window with a job possibly in flight: never block on the dialog.
+    window._confirm_quit_while_rendering = lambda: True
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -278,3 +280,26 @@ def test_an_engine_without_models_says_so(qtbot, settings, tmp_path):
     panel.prompt_edit.setPlainText("a ball")
     assert panel.render_button.toolTip() == "The engine offers no models."
     assert panel.problem_label.text() == "The engine offers no models."
+
+
+def test_player_keys_stay_with_text_fields(qtbot, window, tmp_path):
+    window.player_model.load(str(write_clip(tmp_path / "c.mp4", frames=6)), autoplay=False)
+    window.player_model.seek(3)
+    seed = window.prompt_panel.seed_spin
+    seed.setFocus()
+    qtbot.keyClick(seed, Qt.Key.Key_Left)
+    qtbot.keyClick(seed, Qt.Key.Key_L)
+    assert window.player_model.frame_index == 3 and window.player_model.loop
+
+
+def test_quitting_during_a_render_asks_first(qtbot, window, link, monkeypatch):
+    start_job(qtbot, window, link)
+    answers = []
+    monkeypatch.setattr(
+        window, "_confirm_quit_while_rendering", lambda: answers.append("asked") or False
+    )
+    window.close()
+    assert answers == ["asked"] and window.isVisible()
+    monkeypatch.setattr(window, "_confirm_quit_while_rendering", lambda: True)
+    window.close()
+    assert not window.isVisible()
