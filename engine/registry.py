@@ -225,7 +225,7 @@ class Registry:
             except EngineError as exc:
                 info.plan = {"fits": False, "text": exc.message, "width": width,
                              "height": height, "frames": frames}  # fmt: skip
-        except OSError:
+        except Exception:  # an odd config must not keep the engine from starting
             log.warning("cannot describe %s", entry.folder, exc_info=True)
         return info
 

@@ -171,7 +171,7 @@ def apply_memory_plan(pipe: Any, plan: Any, device: torch.device) -> Any:
         raise ValueError(f"unknown memory plan placement {placement!r}")
     set_vae_tiling(pipe, bool(getattr(plan, "vae_tiling", False)))
     vae = getattr(pipe, "vae", None)
-    if vae is not None and hasattr(vae, "enable_slicing"):
+    if vae is not None and hasattr(vae, "use_slicing"):  # enable_slicing raises otherwise
         vae.enable_slicing()  # batch 1 in our jobs: slicing costs nothing and caps batches
     return pipe
 

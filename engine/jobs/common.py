@@ -318,12 +318,8 @@ def render(
             latents = handle.get_tensor("latents")
     else:
         model = placement.replan_for(ctx, entry, model, request)
-        if ctx.plan is not None:
-            recipe["memory_plan"] = ctx.plan.to_dict()  # after the hash: pixels do not change
         ctx.enter_phase("denoising", total=request.steps)
         latents, model = placement.sample_with_fallback(ctx, entry, model, request)
-        if ctx.plan is not None:
-            recipe["memory_plan"] = ctx.plan.to_dict()
         ctx.check_interrupt()
         # 5. save the latents before decoding: a failed decode is retried from here
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -334,6 +330,9 @@ def render(
             metadata={"recipe_hash": wanted, "seed": str(request.seed)},
         )
         os.replace(tmp, path)
+
+    if ctx.plan is not None:  # set after the hash above: the placement changes no pixel
+        recipe["memory_plan"] = ctx.plan.to_dict()
 
     # 6. decode
     ctx.enter_phase("decoding")
