@@ -291,8 +291,11 @@ def test_the_ladder_is_bounded_and_says_what_to_change(tmp_path, load_log, monke
 @pytest.fixture
 def studio_cli(tmp_path, monkeypatch, capsys):
     """`studio ...` in this process with the real engine; returns (code, stdout, stderr)."""
+    import signal
+
     from studio.cli import main
 
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     monkeypatch.setenv("KINORA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("KINORA_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
@@ -303,7 +306,26 @@ def studio_cli(tmp_path, monkeypatch, capsys):
         out, err = capsys.readouterr()
         return code, out, err
 
-    return run
+    yield run
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_model_facts_and_refusals_cross_the_protocol():
+    from engine.protocol import ModelInfo, Ready, decode, encode
+
+    info = ModelInfo(
+        id="org/wan", name="Wan", family="wan", capabilities=["generate"], sizes={},
+        default_fps=16, fps_choices=[16], size_bytes=123, dtype="bfloat16",
+        parameters=7, source="hf-cache", plan={"fits": True, "text": "fits at 832x480"},
+    )  # fmt: skip
+    ready = Ready(
+        protocol_version=1, engine_version="x", device="cpu", device_name="CPU",
+        dtype="float32", memory_free=1, memory_total=2, models=[info],
+        refused=[{"id": "old", "path": "/m/old", "message": "pickle"}],
+    )  # fmt: skip
+    again = decode(encode(ready))
+    assert again.models == [info] and again.refused == ready.refused
 
 
 @pytest.mark.slow

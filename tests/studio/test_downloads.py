@@ -140,3 +140,40 @@ def test_the_filters():
     assert not downloads.wanted("text_encoder/pytorch_model.bin")
     assert not downloads.wanted("model.ckpt")
     assert downloads.pickle_only_components(["a/x.bin", "a/y.json", "b/x.safetensors"]) == ["a"]
+
+
+@pytest.fixture
+def cli(capsys):
+    """`studio ...` in this process; signal handlers the CLI installs are put back."""
+    import signal
+
+    from studio.cli import main
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def run(*argv: str):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def test_studio_models_download_prints_the_snapshot(hub, tmp_path, cli, monkeypatch):
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(_cache(tmp_path)))
+    code, out, err = cli("models", "download", "org/tiny", "--revision", "main")
+    assert code == 0, err
+    snapshot = _cache(tmp_path) / "models--org--tiny" / "snapshots" / COMMIT
+    assert out.strip() == str(snapshot)
+    assert "100%" in err and (snapshot / "model_index.json").is_file()
+
+
+def test_studio_models_download_offline_fails_with_the_reason(hub, cli, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, out, err = cli("models", "download", "org/tiny")
+    assert code == 1 and out == ""
+    assert err.strip().startswith("studio: error: offline: the model org/tiny is not in the cache")
