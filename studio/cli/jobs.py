@@ -43,13 +43,21 @@ def _output_file(path: str) -> str:
 
 
 def _model(value: str) -> str:
-    # A folder (or anything that looks like a path) is sent absolute; a bare id as is.
+    # A folder (or anything that looks like a path) is sent absolute; a bare id as is, and
+    # so is a Hub repo id ("org/name", a model in the Hugging Face cache) that is no folder.
+    if _is_repo_id(value) and not os.path.isdir(value):
+        return value
     if os.sep in value or value.startswith(".") or os.path.isdir(value):
         full = os.path.abspath(os.path.expanduser(value))
         if not os.path.isdir(full):
             raise BadInput(f"the model folder {full} does not exist")
         return full
     return value
+
+
+def _is_repo_id(value: str) -> bool:
+    parts = value.split("/")
+    return len(parts) == 2 and all(parts) and not value.startswith((".", "~"))
 
 
 def build_job(args: argparse.Namespace) -> protocol.Job:

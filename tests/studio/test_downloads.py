@@ -177,3 +177,14 @@ def test_studio_models_download_offline_fails_with_the_reason(hub, cli, monkeypa
     code, out, err = cli("models", "download", "org/tiny")
     assert code == 1 and out == ""
     assert err.strip().startswith("studio: error: offline: the model org/tiny is not in the cache")
+
+
+def test_a_downloaded_model_is_named_by_its_repo_id_on_the_command_line(tmp_path, monkeypatch):
+    from studio.cli import parse
+    from studio.cli.jobs import build_job
+
+    monkeypatch.chdir(tmp_path)
+    args = parse(["generate", "a red ball", "-o", "out.mp4", "--model", "org/tiny"])
+    assert build_job(args).model == "org/tiny"  # an id for the engine, not a path
+    (tmp_path / "org" / "tiny").mkdir(parents=True)  # ... unless such a folder exists
+    assert build_job(args).model == str(tmp_path / "org" / "tiny")
