@@ -10,10 +10,13 @@ Exit codes: 0 done, 1 engine failure, 2 bad input, 130 interrupted (see runner.p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import logging.handlers
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 from studio import paths
 from studio.cli.jobs import BadInput, build_job
@@ -42,7 +45,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _log_to_file() -> str:
+def _log_to_file() -> logging.Handler:
     """The CLI's own log (tracebacks go here, never to the terminal)."""
     path = paths.log_dir() / "studio-cli.log"
     handler = logging.handlers.RotatingFileHandler(
@@ -52,21 +55,32 @@ def _log_to_file() -> str:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    return str(path)
+    return handler
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _interrupt_on_signals() -> None:
+@contextlib.contextmanager
+def _interrupt_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM both mean "stop cleanly": interrupt, kill, remove the partial.
 
     Set explicitly because a shell starts background jobs with SIGINT ignored, and Python
-    keeps it ignored: `kill -INT` from a batch script would otherwise do nothing.
+    keeps it ignored: `kill -INT` from a batch script would otherwise do nothing. The old
+    handlers come back afterwards, so calling main() in a test process leaves no trace.
     """
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = {
+        sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,16 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         return fail("no command given; use one of " + ", ".join(SUBCOMMANDS))
-    _interrupt_on_signals()
     try:
-        log_path = _log_to_file()
+        handler = _log_to_file()
     except OSError as exc:
         return fail(f"cannot write the log folder: {exc}", EXIT_ENGINE_FAILURE)
     try:
-        return run(args)
+        with _interrupt_on_signals():
+            return run(args)
     except KeyboardInterrupt:  # Ctrl+C outside a job (e.g. during `studio models`)
         print("studio: interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug in the studio: one line here, the traceback in the log
         log.exception("studio %s failed", args.command)
-        return fail(f"internal error ({exc}); details in {log_path}", EXIT_ENGINE_FAILURE)
+        details = getattr(handler, "baseFilename", "the studio log")
+        return fail(f"internal error ({exc}); details in {details}", EXIT_ENGINE_FAILURE)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()

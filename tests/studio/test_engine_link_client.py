@@ -164,3 +164,18 @@ def test_subprocess_link_runs_a_job_and_reports_a_crash(fake_engine, tmp_path):
         # the death is sticky: asking again does not hang
         with pytest.raises(EngineExited):
             link.next_event(1.0)
+
+
+def test_cli_main_in_process_leaves_signals_and_logging_as_it_found_them(tmp_path, capsys):
+    import logging
+    import signal
+
+    from studio.cli import main as cli_main
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    handlers = list(logging.getLogger().handlers)
+    code = cli_main(["generate", "x", "-o", str(tmp_path / "missing" / "o.mp4")])
+    assert code == 2
+    assert "the output folder" in capsys.readouterr().err
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    assert logging.getLogger().handlers == handlers
