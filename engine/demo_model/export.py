@@ -33,6 +33,7 @@ def _fp16(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def _atomic_save_safetensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp))
+    os.chmod(tmp, 0o644)  # safetensors writes 0600; the bundle must be readable by everyone
     os.replace(tmp, path)
 
 

@@ -51,12 +51,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=99)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--lr", type=float, default=2e-3)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     nets = {2: SRNet(2), 4: SRNet(4)}
-    opts = {s: torch.optim.Adam(n.parameters(), lr=2e-3) for s, n in nets.items()}
+    opts = {s: torch.optim.Adam(n.parameters(), lr=args.lr) for s, n in nets.items()}
     step, seconds = 0, 0.0
     path = args.out / "sr.pt"
     if args.resume and path.exists():
