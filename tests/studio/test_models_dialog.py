@@ -214,3 +214,19 @@ def test_the_memory_plan_shows_while_the_model_loads(qapp):
     )
     job.handle(protocol.Progress(job_id="j1", phase="denoising", step=1, total=30))
     assert job.status_text == "Denoising"
+
+
+def test_the_library_file_survives_mistakes(tmp_path):
+    from studio.models_store import LibraryError
+
+    library = ModelLibrary(tmp_path / "models.json")
+    first = library.add(diffusers_folder(tmp_path / "a" / "wan"))
+    assert library.add(tmp_path / "a" / "wan") == first  # adding twice keeps one entry
+    with pytest.raises(LibraryError, match="already in the library"):
+        library.add(diffusers_folder(tmp_path / "b" / "wan"))  # same id, other folder
+    with pytest.raises(LibraryError, match=r"no model 'nope' in the library \(added: wan\)"):
+        library.remove("nope")
+    assert ModelLibrary(tmp_path / "models.json").entries() == [first]  # persisted
+    assert library.remove(str(tmp_path / "a" / "wan")) == first  # by path too
+    (tmp_path / "models.json").write_text("{not json")
+    assert library.entries() == []  # a broken file reads as empty, never crashes
