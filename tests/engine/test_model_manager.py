@@ -136,10 +136,21 @@ def test_a_pickle_only_repo_in_the_cache_is_refused_by_repo_id(hub):
         registry.resolve("old/pickled")
 
 
+def _real_signature(name: str, *args, **kwargs) -> None:
+    """Fail if diffusers' own DiffusionPipeline.<name> would not accept these arguments."""
+    import inspect
+
+    from diffusers import DiffusionPipeline
+
+    inspect.signature(getattr(DiffusionPipeline, name)).bind(None, *args, **kwargs)
+
+
 class _RecordingPipe:
-    """Stands in for a diffusers pipeline: records how it was placed."""
+    """Stands in for a diffusers pipeline (no GPU here): records how it was placed, and
+    checks every call against the real pipeline method's signature."""
 
     _exclude_from_cpu_offload: list[str] = []
+    use_slicing = False  # diffusers VAEs that can slice have this attribute
 
     def __init__(self) -> None:
         self.calls: list[tuple] = []
@@ -150,12 +161,15 @@ class _RecordingPipe:
         return self
 
     def enable_model_cpu_offload(self, device):
+        _real_signature("enable_model_cpu_offload", device=device)
         self.calls.append(("model", str(device), tuple(self._exclude_from_cpu_offload)))
 
     def enable_sequential_cpu_offload(self, device):
+        _real_signature("enable_sequential_cpu_offload", device=device)
         self.calls.append(("sequential", str(device), tuple(self._exclude_from_cpu_offload)))
 
     def enable_group_offload(self, **kwargs):
+        _real_signature("enable_group_offload", **kwargs)
         self.calls.append(("group", kwargs["offload_type"], kwargs["use_stream"],
                            tuple(kwargs["exclude_modules"])))  # fmt: skip
 
