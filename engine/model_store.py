@@ -247,6 +247,10 @@ def footprint(folder: Path, family: str) -> Footprint:
         patch3 = (patch_t, int(patch), int(patch))
     vae = _config(folder, "vae")
     default_s, default_t = VAE_COMPRESSION.get(family, (8, 4))
+    scaling = vae.get("spatio_temporal_scaling")
+    if isinstance(scaling, list) and "patch_size" in vae:  # LTX: derived as diffusers does
+        default_s = int(vae["patch_size"]) * 2 ** sum(bool(x) for x in scaling)
+        default_t = int(vae.get("patch_size_t") or 1) * 2 ** sum(bool(x) for x in scaling)
     spatial = vae.get("scale_factor_spatial") or vae.get("spatial_compression_ratio") or default_s
     temporal = (
         vae.get("scale_factor_temporal") or vae.get("temporal_compression_ratio") or default_t

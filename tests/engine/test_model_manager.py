@@ -372,3 +372,25 @@ def test_studio_models_add_refuses_a_pickle_folder_with_the_engine_reason(tmp_pa
     assert code == 2
     assert "not added:" in err and "safetensors only" in err and "save_pretrained" in err
     assert json.loads((tmp_path / "data" / "models.json").read_text())["folders"] == []
+
+
+@pytest.mark.parametrize("family", ["ltx", "cogvideox"])
+def test_the_footprint_of_other_families_matches_their_vae(tmp_path, family):
+    import diffusers
+
+    from tests.engine.tiny_models import build_tiny_cogvideox, build_tiny_ltx
+
+    build = {"ltx": build_tiny_ltx, "cogvideox": build_tiny_cogvideox}[family]
+    folder = build(tmp_path / family)
+    fp = model_store.footprint(folder, family)
+    vae_cls = {
+        "ltx": diffusers.AutoencoderKLLTXVideo,
+        "cogvideox": diffusers.AutoencoderKLCogVideoX,
+    }
+    vae = vae_cls[family].from_pretrained(str(folder / "vae"))
+    spatial = getattr(vae, "spatial_compression_ratio", None) or 2 ** (
+        len(vae.config.block_out_channels) - 1
+    )
+    assert fp.vae_spatial == spatial
+    assert set(fp.params) == {"transformer", "text_encoder", "vae"}
+    assert fp.params["vae"] == sum(t.numel() for t in vae.state_dict().values())  # + buffers
