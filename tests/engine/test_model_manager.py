@@ -394,3 +394,26 @@ def test_the_footprint_of_other_families_matches_their_vae(tmp_path, family):
     assert fp.vae_spatial == spatial
     assert set(fp.params) == {"transformer", "text_encoder", "vae"}
     assert fp.params["vae"] == sum(t.numel() for t in vae.state_dict().values())  # + buffers
+
+
+def test_out_of_memory_at_decode_tries_vae_tiling_before_the_cpu(tmp_path, load_log, monkeypatch):
+    engine = _fake_gpu_engine(tmp_path, monkeypatch, lambda plan: False)
+    real_decode = fake_adapter.FakeModel.decode
+    tiled = []
+
+    def set_vae_tiling(self, enabled):
+        self.vae_tiling = enabled
+        tiled.append(enabled)
+
+    def decode(self, latents):
+        if not getattr(self, "vae_tiling", False):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 30.00 GiB")
+        return real_decode(self, latents)
+
+    monkeypatch.setattr(fake_adapter.FakeModel, "vae_tiling", False, raising=False)
+    monkeypatch.setattr(fake_adapter.FakeModel, "set_vae_tiling", set_vae_tiling, raising=False)
+    monkeypatch.setattr(fake_adapter.FakeModel, "decode", decode)
+    done = engine.run(_job(tmp_path))[-1]
+    assert isinstance(done, Finished), done
+    assert tiled == [True]
+    assert load_log.read_text().split() == ["fake", "cuda"]  # no reload, no CPU retry
