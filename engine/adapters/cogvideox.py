@@ -141,7 +141,9 @@ class CogVideoXModel(VideoModel):
         import diffusers
 
         pipeline_cls = getattr(diffusers, self.class_name)
-        self.pipe = common.load_pipeline(pipeline_cls, self.folder, dtype, device)
+        self.pipe = common.load_pipeline(
+            pipeline_cls, self.folder, dtype, device, plan=self.memory_plan
+        )
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
 

@@ -417,3 +417,22 @@ def test_out_of_memory_at_decode_tries_vae_tiling_before_the_cpu(tmp_path, load_
     assert isinstance(done, Finished), done
     assert tiled == [True]
     assert load_log.read_text().split() == ["fake", "cuda"]  # no reload, no CPU retry
+
+
+@pytest.mark.parametrize("family", ["ltx", "cogvideox"])
+def test_ltx_and_cogvideox_load_with_the_memory_plan(tmp_path, family):
+    from tests.engine.tiny_models import build_tiny_cogvideox, build_tiny_ltx
+
+    build = {"ltx": build_tiny_ltx, "cogvideox": build_tiny_cogvideox}[family]
+    root = tmp_path / "models"
+    build(root / f"tiny-{family}")
+    engine = InProcessEngine(root, tmp_path / "work")
+    adapters = [f"engine.adapters.{family}"]
+    engine.server.registry = Registry([root], adapter_modules=adapters, include_bundled=False)
+    job = _job(tmp_path, f"tiny-{family}")
+    job.seconds = None
+    events = engine.run(job)
+    assert isinstance(events[-1], Finished), events[-1]
+    plan = events[-1].recipe["memory_plan"]
+    assert plan["placement"] == "device" and plan["text"].endswith("all in system RAM (CPU)")
+    assert engine.server.registry.loaded_plan.to_dict() == plan
