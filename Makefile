@@ -60,11 +60,13 @@ screenshots: install debian-packages
 
 ## Train the demo model (hours on a CPU; resumes from runs/demo). Never part of `make test`.
 train-demo: install
-	nice -n 19 $(BIN)/python -m engine.demo_model.train --out runs/demo --resume
-	$(BIN)/python -m engine.demo_model.export runs/demo resources/models/kinora-demo
+	nice -n 19 $(BIN)/python -m engine.demo_model.train --out runs/demo --resume --minutes $(or $(MINUTES),120)
+	nice -n 19 $(BIN)/python -m engine.demo_model.train_sr --out runs/demo-sr --resume --minutes 20 --lr 5e-4
+	$(BIN)/python -m engine.demo_model.export runs/demo resources/models/kinora-demo --sr runs/demo-sr
+	$(BIN)/python -m engine.demo_model.gallery resources/models/kinora-demo resources/models/kinora-demo/gallery.png
 
 eval-demo: install
-	$(BIN)/python bench/demo_quality.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/demo_quality.py --out resources/models/kinora-demo/eval.json
 
 package: install
 	$(BIN)/python -m pip install -q 'pyinstaller>=6.10'

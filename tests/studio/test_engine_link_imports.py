@@ -27,8 +27,8 @@ def test_the_cli_imports_neither_qt_nor_torch():
 
 
 def test_many_void_qt_calls_do_not_exhaust_none():
-    # PySide6 6.12.0 on CPython 3.11 drops a reference to None on every void call; the
-    # guard in studio/__init__.py must keep a long GUI session alive (see its docstring).
+    # PySide6 6.12.0 on CPython 3.11 drops a reference to None on every void call and a
+    # long GUI session aborts ("deallocating None"); pyproject pins below 6.12 for that.
     done = _run(
         "import studio\n"
         "from PySide6.QtCore import QCoreApplication, QTimer\n"
