@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QApplication
 
 from studio import paths
 from studio.models.engine_status import EngineStatus
+from studio.models.history import History
 from studio.models.notifications import Notifications
 from studio.models.player_model import PlayerModel
+from studio.models.project import ProjectModel, connect_models
+from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_theme
@@ -28,14 +31,25 @@ log = logging.getLogger(__name__)
 
 
 def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
-    """Wire models to `link` and build the window (the link is not started here)."""
+    """Wire models to `link` and build the window (the link is not started here).
+
+    The last (or default) project in `data` is opened; `window.projects` owns it, and
+    whoever quits closes it after the engine (see `run_gui`)."""
     notifications = Notifications()
-    session = RenderSession(link, data / "renders", notifications)
+    projects = ProjectModel(data, notifications)
+    projects.open_startup()
+    # The queue is wired to the link before the session, so that for a job both follow,
+    # the session's words (the one Render started) are the notice left on show.
+    queue = RenderQueue(link, projects.current, notifications)
+    history = History(projects.current, notifications)
+    connect_models(projects, queue, history)
+    session = RenderSession(link, data / "renders", notifications, queue=queue)
     status = EngineStatus(link, notifications)
     player = PlayerModel()
-    window = MainWindow(session, status, player, settings)
+    window = MainWindow(session, status, player, settings, queue, history)
     # The models have no Qt parent: the window keeps them alive for its lifetime.
-    window.models = (notifications, session, status, player)
+    window.models = (notifications, projects, queue, history, session, status, player)
+    window.projects = projects
     return window
 
 
@@ -54,8 +68,10 @@ def run_gui(argv: list[str]) -> int:
     settings = QSettings(str(data / "studio.ini"), QSettings.Format.IniFormat)
     link = EngineLink()
     window = build_main_window(link, data, settings)
-    # Shut the engine down cleanly when the last window closes, before Qt tears down.
+    # Shut the engine down cleanly when the last window closes, before Qt tears down;
+    # then close the project (the queue puts a job the engine dropped back in line first).
     app.aboutToQuit.connect(link.shutdown)
+    app.aboutToQuit.connect(window.projects.close)
     window.show()
     link.start()
     code = app.exec()

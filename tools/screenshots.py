@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             window.player_model.load(job.result_path)
         window.player_model.pause()
         window.player_model.seek(window.player_model.frame_count * 2 // 5)
+        take_id = window.queue.job(job.job_id).take_id
+        window.history.set_rating(take_id, 4)
+        window.history.toggle_favourite(take_id)
         app.processEvents()
         save(window, args.out / "main_window.png")
 
@@ -126,10 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         panel.negative_toggle.setChecked(True)
         panel.steps_spin.setValue(24)
         session.render()
+        # Two variations wait behind it in the queue dock.
+        variations = []
+        for text in ("a blue cube spins on a beach at noon", "a green ball rolls at dusk"):
+            panel.prompt_edit.setPlainText(text)
+            variations.append(session.add_to_queue())
         wait_until(app, lambda: job.step >= 14 and job.preview_path is not None, 120, "denoising")
+        window.queue_dock.select(job.job_id)
         app.processEvents()
         save(window, args.out / "render_running.png")
         session.stop()
+        for job_id in variations:
+            window.queue.cancel(job_id)
         wait_until(app, lambda: not job.is_active, 30, "the interrupt")
         app.processEvents()
 

@@ -163,6 +163,26 @@ class PromptSettings(QObject):
         """Locked: every render uses `seed`. Unlocked: each render draws one."""
         self._set("seed_locked", bool(locked))
 
+    def apply_job(self, job: protocol.Job) -> None:
+        """Load a job's recipe ("render again with a change"): model first (it resets the
+        defaults), then every field the job has; the seed is locked to the recipe's."""
+        self.set_model(job.model)
+        self.set_prompt(getattr(job, "prompt", "") or "")
+        self.set_negative(getattr(job, "negative_prompt", "") or "")
+        if getattr(job, "aspect", None):
+            self.set_aspect(job.aspect)
+        width, height = getattr(job, "width", None), getattr(job, "height", None)
+        if width and height and (width, height) in self.sizes():
+            self.set_size((width, height))
+        for name in ("seconds", "fps", "steps", "guidance"):
+            value = getattr(job, name, None)
+            if value is not None:
+                getattr(self, f"set_{name}")(value)
+        self.set_start_image(getattr(job, "start_image", None))
+        self.set_end_image(getattr(job, "end_image", None))
+        self.set_seed(job.seed)
+        self.set_seed_locked(True)
+
     def roll_seed(self) -> int:
         """The dice: a fresh random seed, shown in the seed field (locking does not block it)."""
         self.set_seed(self._rng.randint(0, SEED_MAX))

@@ -4,8 +4,10 @@ The session is the one place in this window where engine events are interpreted 
 principle 4): events for the tracked job update `job`; events for ids it does not know are
 logged and ignored. It holds no widgets; the window binds to `settings` and `job`.
 
-This window runs one job at a time. The render queue (issue 5) will own many `JobProgress`
-objects keyed by id, and reuse `PromptSettings.build_job` and `render_output_path` as is.
+With a `RenderQueue` (the app's case), Render and Add to queue put the job in the
+project's queue, which submits it when its turn comes and records its take; the session's
+`job` then follows the last job Render sent, for the progress strip. Without a queue (the
+headless tests of this model), the session submits to the link itself, one job at a time.
 """
 
 from __future__ import annotations
@@ -83,9 +85,11 @@ class RenderSession(QObject):
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
+        queue=None,
     ) -> None:
         super().__init__(parent)
         self.link = link
+        self.queue = queue  # a studio.models.render_queue.RenderQueue, or None
         self.renders_dir = Path(renders_dir)
         self.notifications = notifications or Notifications(self)
         self.settings = PromptSettings(self, rng=rng)
@@ -104,6 +108,8 @@ class RenderSession(QObject):
         link.jobEvent.connect(self._on_event)
         if link.info is not None:
             self.settings.set_models(link.info.models)
+        if queue is not None:
+            queue.jobUpdated.connect(self._on_queue_update)
 
     # --- what the Render button shows -----------------------------------------------------
 
@@ -120,7 +126,7 @@ class RenderSession(QObject):
     @property
     def block_reason(self) -> str:
         """Why Render is disabled right now; "" when it is enabled."""
-        if self.busy:
+        if self.busy and self.queue is None:
             return "A render is running. Stop it (Esc) to start another."
         if self._engine_state not in ENGINE_ACCEPTS_JOBS:
             return {
@@ -139,7 +145,20 @@ class RenderSession(QObject):
     # --- actions --------------------------------------------------------------------------
 
     def render(self) -> str | None:
-        """Submit the current settings as a generate job; returns its id, or None if blocked."""
+        """Submit the current settings as a generate job; returns its id, or None if blocked.
+
+        With a queue the job joins the queue and the progress strip follows it."""
+        return self._send(track=True)
+
+    def add_to_queue(self) -> str | None:
+        """Queue the current settings as a generate job without following it; returns its
+        id, or None if blocked (or there is no queue)."""
+        if self.queue is None:
+            self.notifications.warning("There is no render queue.")
+            return None
+        return self._send(track=False)
+
+    def _send(self, track: bool) -> str | None:
         reason = self.block_reason
         if reason:
             self.notifications.warning(reason)
@@ -149,6 +168,8 @@ class RenderSession(QObject):
         # the engine runs (a failed job can still be retried with the same seed).
         seed = settings.seed if settings.seed_locked else settings.roll_seed()
         job_id = uuid.uuid4().hex[:12]
+        if self.queue is not None:
+            return self._enqueue(settings.build_job(job_id, "", None, seed), track)
         try:
             self.renders_dir.mkdir(parents=True, exist_ok=True)
             output = render_output_path(self.renders_dir, settings.prompt, seed, self._now())
@@ -164,9 +185,41 @@ class RenderSession(QObject):
         log.info("submitted %s -> %s", job_id, output)
         return job_id
 
+    def _enqueue(self, job: protocol.GenerateJob, track: bool) -> str | None:
+        # The queue chooses the output and preview paths inside the project's media.
+        job_id = self.queue.add(job)
+        if job_id is None:
+            return None
+        row = self.queue.job(job_id)
+        if track:
+            self.submitted_job = row.job if row is not None else job
+            self.job.begin(job_id)
+            self._on_queue_update(job_id)  # it may have ended already (no engine, ...)
+        log.info("queued %s", job_id)
+        return job_id
+
+    def _on_queue_update(self, job_id: str) -> None:
+        # A job that ends without reaching the engine (cancelled while waiting, set aside
+        # as failed) sends no event: the queue's row says how it ended.
+        if job_id != self.job.job_id or not self.job.is_active:
+            return
+        if self.queue.running_id == job_id:
+            return
+        row = self.queue.job(job_id)
+        if row is None or row.state == "cancelled":
+            self.job.handle(protocol.Cancelled(job_id=job_id))
+        elif row.state == "failed":
+            kind = row.error_kind or protocol.ErrorKind.INTERNAL
+            self.job.fail(kind, row.error_message or "the job failed")
+
     def stop(self) -> None:
         """Cancel the job if it has not started, interrupt it if it runs."""
         if not self.job.is_active:
+            return
+        if self.queue is not None:
+            self.queue.cancel(self.job.job_id)
+            if self.job.is_active:
+                self.job.mark_stopping()
             return
         if self.job.state == "running":
             self.link.interrupt(self.job.job_id)

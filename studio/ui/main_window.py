@@ -1,8 +1,9 @@
-"""The main window: prompt panel | player over progress strip, status bar, menus, shortcuts.
+"""The main window: prompt panel | player over progress strip, Queue and History docks,
+status bar, menus, shortcuts.
 
 The window only composes panels and routes actions to models. Every shortcut is a QAction
-in a menu, so it is discoverable and listed in Help > Keyboard Shortcuts. Issue 5's docks
-(queue, history) attach to this window beside the splitter without changing the panels.
+in a menu, so it is discoverable and listed in Help > Keyboard Shortcuts. Every render goes
+through the project's queue; a finished job's take is loaded into the player.
 """
 
 from __future__ import annotations
@@ -21,12 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from studio.models.engine_status import EngineStatus
+from studio.models.history import History
 from studio.models.player_model import PlayerModel
+from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
+from studio.ui.history_dock import HistoryDock
 from studio.ui.notification_bar import LogDialog, NotificationBar
 from studio.ui.player import PlayerWidget
 from studio.ui.progress_view import ProgressStrip
 from studio.ui.prompt_panel import PromptPanel
+from studio.ui.queue_dock import QueueDock
 from studio.ui.status_bar import EngineStatusBar
 from studio.ui.theme import icon
 
@@ -42,10 +47,14 @@ class MainWindow(QMainWindow):
         engine_status: EngineStatus,
         player: PlayerModel,
         settings: QSettings,
+        queue: RenderQueue,
+        history: History,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
+        self.queue = queue
+        self.history = history
         self.engine_status = engine_status
         self.player_model = player
         self.settings = settings
@@ -85,8 +94,20 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.setStatusBar(EngineStatusBar(engine_status))
 
+        self.queue_dock = QueueDock(queue, self)
+        self.history_dock = HistoryDock(history, queue, self._play_path, self._load_recipe, self)
+        self.setDockNestingEnabled(True)
+        # Both under the player by default, queue beside history, so the window stays as
+        # narrow as before; the user can float, tab or move them, and the layout is saved.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
+        self.splitDockWidget(self.queue_dock, self.history_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.queue_dock, self.history_dock], [380, 900], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.queue_dock], [220], Qt.Orientation.Vertical)
+
         self._build_actions()
-        session.resultReady.connect(self._show_result)
+        queue.takeAdded.connect(self._show_take)
         player.clipChanged.connect(self._update_title)
         self.resize(1280, 800)
         self._restore_layout()
@@ -116,6 +137,12 @@ class MainWindow(QMainWindow):
             self.session.render,
             "Render the shot",
             "render",
+        )
+        self.queue_action = self._action(
+            "&Add to Queue",
+            ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+            self.session.add_to_queue,
+            "Add the shot to the render queue",
         )
         self.stop_action = self._action(
             "&Stop", "Esc", self.session.stop, "Stop the running render", "stop"
@@ -154,7 +181,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         render_menu = menus.addMenu("&Render")
-        render_menu.addActions([self.render_action, self.stop_action])
+        render_menu.addActions([self.render_action, self.queue_action, self.stop_action])
+        view_menu = menus.addMenu("&View")
+        view_menu.addActions(
+            [self.queue_dock.toggleViewAction(), self.history_dock.toggleViewAction()]
+        )
         menus.addMenu("&Models").addAction(self.models_action)
         play_menu = menus.addMenu("&Playback")
         play_menu.addActions([self.play_action, self.prev_action, self.next_action])
@@ -175,8 +206,21 @@ class MainWindow(QMainWindow):
             f"{os.path.basename(path)} — Kinora Studio" if path else "Kinora Studio"
         )
 
-    def _show_result(self, path: str) -> None:
+    def _show_take(self, take_id: int) -> None:
+        # Only the take of the job Render is following: queued variations finishing later
+        # must not pull the player away from what the artist is looking at.
+        take = self.history.take(take_id)
+        row = self.queue.job(self.session.job.job_id)
+        if take is None or row is None or row.take_id != take_id:
+            return
+        self._play_path(str(self.history.project.absolute(take.video_path)))
+
+    def _play_path(self, path: str) -> None:
         self.player_model.load(path)
+
+    def _load_recipe(self, job) -> None:
+        self.session.settings.apply_job(job)
+        self.prompt_panel.prompt_edit.setFocus()
 
     def open_video(self) -> None:
         """Choose a video file and show it in the player."""
@@ -223,7 +267,8 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             "Quit Kinora Studio",
-            "A render is running. Quit and stop it? Finished renders are kept.",
+            "A render is running. Quit and stop it? Finished takes are kept, and it goes "
+            "back in the queue for the next start.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -238,15 +283,19 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("main_window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        docks = self.settings.value("main_window/docks")
+        if docks is not None:
+            self.restoreState(docks)
 
     def save_layout(self) -> None:
-        """Remember window geometry and the splitter position for the next start."""
+        """Remember window geometry, the splitter and the docks for the next start."""
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/splitter", self.splitter.saveState())
+        self.settings.setValue("main_window/docks", self.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.session.busy and not self._confirm_quit_while_rendering():
+        if self.queue.running_id is not None and not self._confirm_quit_while_rendering():
             event.ignore()
             return
         self.save_layout()

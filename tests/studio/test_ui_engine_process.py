@@ -31,15 +31,24 @@ def test_render_from_the_prompt_panel_through_the_engine_process(qtbot, fake_eng
         qtbot.keyClick(panel.prompt_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         job = window.session.job
         assert job.is_active
-        seen_steps = set()
-        qtbot.waitUntil(
-            lambda: seen_steps.add(job.step_text) or job.state == "finished", timeout=20000
-        )
+        seen_steps, previews = set(), set()
+
+        def watch() -> bool:
+            seen_steps.add(job.step_text)
+            if job.preview_path and os.path.isfile(job.preview_path):
+                previews.add(job.preview_path)
+            return job.state == "finished"
+
+        qtbot.waitUntil(watch, timeout=20000)
         assert "step 3 / 6" in seen_steps  # the panel's steps reached the engine
+        # Render goes through the project's queue: the clip lies in the project's media
+        # and is its history's take; the previews were there while it ran, then cleaned up.
         assert job.result_path and os.path.isfile(job.result_path)
-        assert job.result_path.startswith(str(paths.data_dir() / "renders"))
+        assert job.result_path.startswith(str(window.projects.current.media("clips")))
         assert "a-blue-square-moves-left" in os.path.basename(job.result_path)
-        assert job.preview_path and os.path.isfile(job.preview_path)
+        assert previews and not any(os.path.exists(p) for p in previews)
+        take = window.history.grid.take_at(0)
+        assert take is not None and take.prompt == "a blue square moves left"
         # The fake engine writes a stand-in file, not a real MP4: the player says so calmly.
         assert window.player_model.path == job.result_path
         assert window.player_model.error.startswith("Not a video")
@@ -47,4 +56,5 @@ def test_render_from_the_prompt_panel_through_the_engine_process(qtbot, fake_eng
         assert panel.render_button.isEnabled()
     finally:
         link.shutdown()
+        window.projects.close()
     assert bar.state_label.text() == "Engine stopped"

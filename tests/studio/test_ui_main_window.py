@@ -69,7 +69,9 @@ def test_typing_a_prompt_and_ctrl_return_submits_the_panel_values(qtbot, window,
     assert (job.aspect, job.width, job.height) == ("1:1", 192, 192)
     assert (job.seconds, job.steps, job.fps, job.seed) == (3.5, 9, 24, 777)
     assert panel.prompt_edit.toPlainText() == "a red ball bounces"  # no stray newline
-    assert not panel.render_button.isEnabled()  # one job at a time in this window
+    # Render queues: it stays enabled, and the job is the queue's first row.
+    assert panel.render_button.isEnabled()
+    assert window.queue.rows.job_id(0) == job.job_id
 
 
 def test_space_types_in_the_prompt_but_plays_elsewhere(qtbot, window, tmp_path):
