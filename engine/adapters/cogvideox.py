@@ -213,21 +213,9 @@ class CogVideoXModel(VideoModel):
 
         pipeline_name = self.check_request(request)
         pipe = self._pipeline(pipeline_name)
-        kwargs: dict[str, Any] = {
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or None,
-            "height": request.height,
-            "width": request.width,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance,
-            "generator": common.cpu_generator(request.seed),
-            "output_type": "latent",
-            "return_dict": False,
-            "callback_on_step_end": common.step_callback(on_step),
-            "callback_on_step_end_tensor_inputs": ["latents"],
-            # the transformer's text positions are fixed: prompts pad/truncate to them
-            "max_sequence_length": self.layout["max_text"],
-        }
+        kwargs = common.latent_call_kwargs(request, on_step)
+        # the transformer's text positions are fixed: prompts pad/truncate to them
+        kwargs["max_sequence_length"] = self.layout["max_text"]
         if pipeline_name == V2V:
             kwargs["video"] = [Image.fromarray(frame) for frame in request.init_video]
             kwargs["strength"] = request.strength

@@ -302,6 +302,25 @@ def free_device_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def latent_call_kwargs(request: Any, on_step: StepCallback, to_preview_layout=None) -> dict:
+    """The pipeline-call arguments every family shares: text, size, sampling, a CPU-seeded
+    generator, latents out (the engine decodes later, and never after an interrupt), and
+    the step callback. Families add their own conditioning keys to the returned dict."""
+    return {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "height": request.height,
+        "width": request.width,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance,
+        "generator": cpu_generator(request.seed),
+        "output_type": "latent",
+        "return_dict": False,
+        "callback_on_step_end": step_callback(on_step, to_preview_layout),
+        "callback_on_step_end_tensor_inputs": ["latents"],
+    }
+
+
 def cpu_generator(seed: int) -> torch.Generator:
     """A CPU generator: the same noise for a seed on every device."""
     return torch.Generator("cpu").manual_seed(int(seed))

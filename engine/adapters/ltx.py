@@ -219,24 +219,12 @@ class LTXModel(VideoModel):
         pipeline_name = self.check_request(request)
         pipe = self._pipeline(pipeline_name)
         shape = self._latent_grid(request)
-        kwargs: dict[str, Any] = {
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or None,
-            "height": request.height,
-            "width": request.width,
-            "num_frames": request.num_frames,
-            # LTX scales its temporal RoPE by the frame rate: tell it the real one
-            "frame_rate": request.fps,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance,
-            "generator": common.cpu_generator(request.seed),
-            "output_type": "latent",
-            "return_dict": False,
-            "callback_on_step_end": common.step_callback(
-                on_step, lambda latents: self._unpack(latents, shape)
-            ),
-            "callback_on_step_end_tensor_inputs": ["latents"],
-        }
+        kwargs = common.latent_call_kwargs(
+            request, on_step, lambda latents: self._unpack(latents, shape)
+        )
+        kwargs["num_frames"] = request.num_frames
+        # LTX scales its temporal RoPE by the frame rate: tell it the real one
+        kwargs["frame_rate"] = request.fps
         if request.init_video is not None:
             kwargs["latents"] = self._encode(request.init_video, request)
             kwargs["denoise_strength"] = request.strength

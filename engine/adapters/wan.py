@@ -301,20 +301,7 @@ class WanModel(VideoModel):
 
         pipeline_name = self.check_request(request)
         pipe = self._pipeline(pipeline_name)
-        kwargs: dict[str, Any] = {
-            "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt or None,
-            "height": request.height,
-            "width": request.width,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance,
-            # a CPU generator gives the same noise for a seed on every device
-            "generator": torch.Generator("cpu").manual_seed(request.seed),
-            "output_type": "latent",
-            "return_dict": False,
-            "callback_on_step_end": common.step_callback(on_step),
-            "callback_on_step_end_tensor_inputs": ["latents"],
-        }
+        kwargs = common.latent_call_kwargs(request, on_step)
         if pipeline_name == "WanVideoToVideoPipeline":
             kwargs["video"] = [Image.fromarray(frame) for frame in request.init_video]
             kwargs["strength"] = request.strength
