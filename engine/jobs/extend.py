@@ -7,14 +7,12 @@ source, and joined without repeating the overlap. A seam measure goes into the r
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from engine.adapters.base import SampleRequest
 from engine.errors import bad_input, unsupported
 from engine.jobs import common
 from engine.jobs.common import JobContext, JobOutput
+from engine.jobs.sampling import sample_request, sampling_params
 from engine.media.colour import join_continuity, match_colour
 from engine.media.image import fit_image
 from engine.media.resample import lanczos_resize
@@ -93,25 +91,23 @@ def run(ctx: JobContext) -> JobOutput:
     if num_frames <= context_count:
         raise bad_input(f"{job.seconds:g} s is too short to extend by; ask for more")
     seed = common.resolve_seed(job, ctx.work_dir)
-    params: dict[str, Any] = {
-        "prompt": prompt,
-        "negative_prompt": job.negative_prompt,
-        "seed": seed,
-        "steps": job.steps or info.default_steps,
-        "guidance": info.default_guidance if job.guidance is None else float(job.guidance),
-        "width": src_w,
-        "height": src_h,
-        "fps": fps,
-        "num_frames": bridge + 1 + num_frames - context_count,
-        "seconds": round((bridge + 1 + num_frames - context_count) / fps, 3),
-        "extend": {
+    params = sampling_params(
+        job,
+        info,
+        prompt=prompt,
+        seed=seed,
+        width=src_w,
+        height=src_h,
+        fps=fps,
+        num_frames=bridge + 1 + num_frames - context_count,
+        extend={
             "bridge_frame": bridge,
             "context_frames": context_count,
             "new_frames": num_frames - context_count,
             "sample_size": [width, height],
             "colour_match": "per-channel mean/std, clamped",
         },
-    }
+    )
 
     # 2. load the model (and hash its weights for the recipe)
     model = common.load_model(ctx, entry)
@@ -127,17 +123,8 @@ def run(ctx: JobContext) -> JobOutput:
     # 3. prepare the conditioning: the context frames at the start of the new clip
     ctx.enter_phase("encoding")
     cond_frames = {i: fit_image(frame, width, height) for i, frame in enumerate(context)}
-    request = SampleRequest(
-        prompt=prompt,
-        negative_prompt=job.negative_prompt,
-        width=width,
-        height=height,
-        num_frames=num_frames,
-        fps=fps,
-        steps=params["steps"],
-        guidance=params["guidance"],
-        seed=seed,
-        cond_frames=cond_frames,
+    request = sample_request(
+        params, width=width, height=height, num_frames=num_frames, cond_frames=cond_frames
     )
 
     def join(new: np.ndarray) -> np.ndarray:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from engine.adapters.base import SampleRequest
 from engine.errors import bad_input
 from engine.jobs import common
 from engine.jobs.common import JobContext, JobOutput
+from engine.jobs.sampling import sample_request, sampling_params
 from engine.media.image import check_image, fit_image, read_image
 from engine.protocol import GenerateJob, ModelInfo
 from engine.recipe import build_recipe
@@ -43,18 +43,16 @@ def run(ctx: JobContext) -> JobOutput:
     seconds = job.seconds or min(common.DEFAULT_SECONDS, info.max_seconds)
     num_frames = common.frame_count(seconds, fps, info)
     seed = common.resolve_seed(job, ctx.work_dir)
-    params = {
-        "prompt": job.prompt,
-        "negative_prompt": job.negative_prompt,
-        "seed": seed,
-        "steps": job.steps or info.default_steps,
-        "guidance": info.default_guidance if job.guidance is None else float(job.guidance),
-        "width": width,
-        "height": height,
-        "fps": fps,
-        "num_frames": num_frames,
-        "seconds": round(num_frames / fps, 3),
-    }
+    params = sampling_params(
+        job,
+        info,
+        prompt=job.prompt,
+        seed=seed,
+        width=width,
+        height=height,
+        fps=fps,
+        num_frames=num_frames,
+    )
 
     # 2. load the model (and hash its weights for the recipe)
     model = common.load_model(ctx, entry, (width, height, num_frames))
@@ -75,18 +73,7 @@ def run(ctx: JobContext) -> JobOutput:
     if job.end_image:
         end = fit_image(read_image(job.end_image, "end image"), width, height)
         cond_frames[num_frames - 1] = end
-    request = SampleRequest(
-        prompt=job.prompt,
-        negative_prompt=job.negative_prompt,
-        width=width,
-        height=height,
-        num_frames=num_frames,
-        fps=fps,
-        steps=params["steps"],
-        guidance=params["guidance"],
-        seed=seed,
-        cond_frames=cond_frames,
-    )
+    request = sample_request(params, cond_frames=cond_frames)
 
     # 4.-8. sample, save latents, decode, write, clean up
     return common.render(ctx, entry, model, request, recipe)

@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from engine.adapters.base import SampleRequest
 from engine.errors import bad_input
 from engine.jobs import common
 from engine.jobs.common import JobContext, JobOutput
+from engine.jobs.sampling import sample_request, sampling_params
 from engine.media.colour import match_colour
 from engine.media.image import check_image, fit_image, read_image
 from engine.media.resample import resample_time
@@ -69,19 +69,17 @@ def run(ctx: JobContext) -> JobOutput:
     seconds = min(len(source) / source_fps, info.max_seconds)
     num_frames = common.frame_count(seconds, fps, info)
     seed = common.resolve_seed(job, ctx.work_dir)
-    params = {
-        "prompt": job.prompt,
-        "negative_prompt": job.negative_prompt,
-        "seed": seed,
-        "steps": job.steps or info.default_steps,
-        "guidance": info.default_guidance if job.guidance is None else float(job.guidance),
-        "width": width,
-        "height": height,
-        "fps": fps,
-        "num_frames": num_frames,
-        "seconds": round(num_frames / fps, 3),
-        "strength": float(job.strength),
-    }
+    params = sampling_params(
+        job,
+        info,
+        prompt=job.prompt,
+        seed=seed,
+        width=width,
+        height=height,
+        fps=fps,
+        num_frames=num_frames,
+        strength=float(job.strength),
+    )
 
     # 2. load the model (and hash its weights for the recipe)
     model = common.load_model(ctx, entry)
@@ -101,19 +99,7 @@ def run(ctx: JobContext) -> JobOutput:
     if job.reference_image:
         reference = read_image(job.reference_image, "reference image")
         init = match_colour(init, init, reference[None], weight=float(job.strength))
-    request = SampleRequest(
-        prompt=job.prompt,
-        negative_prompt=job.negative_prompt,
-        width=width,
-        height=height,
-        num_frames=num_frames,
-        fps=fps,
-        steps=params["steps"],
-        guidance=params["guidance"],
-        seed=seed,
-        init_video=init,
-        strength=float(job.strength),
-    )
+    request = sample_request(params, init_video=init, strength=float(job.strength))
 
     # 4.-8. sample, save latents, decode, write, clean up
     return common.render(ctx, entry, model, request, recipe)
