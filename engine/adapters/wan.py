@@ -215,24 +215,12 @@ class WanModel(VideoModel):
             torch.cuda.empty_cache()
 
     def _pipeline(self, name: str) -> Any:
-        """The loaded pipeline re-shaped as diffusers class `name`, weights shared.
-
-        Not `from_pipe`: it casts every shared module to one dtype, which would turn the
-        float32 VAE (and the transformer's float32 norms) into bf16 for every sibling.
-        """
+        """The loaded pipeline re-shaped as diffusers class `name`, weights shared."""
         import diffusers
 
         if self.pipe is None:
             raise RuntimeError(f"{self.info.name} is not loaded; call load() first")
-        cls = getattr(diffusers, name)
-        if cls not in self._siblings:
-            modules, options = cls._get_signature_keys(cls)
-            kwargs = {k: v for k, v in self.pipe.components.items() if k in modules}
-            kwargs.update({k: v for k, v in self.pipe.config.items() if k in options})
-            sibling = cls(**kwargs)
-            sibling.set_progress_bar_config(disable=True)
-            self._siblings[cls] = sibling
-        return self._siblings[cls]
+        return common.sibling_pipeline(self.pipe, getattr(diffusers, name), self._siblings)
 
     # -- sampling ------------------------------------------------------------------------
 
