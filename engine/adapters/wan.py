@@ -9,7 +9,6 @@ reaches the VAE.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 from typing import Any
 
@@ -202,17 +201,13 @@ class WanModel(VideoModel):
         """Tile the VAE decode (less peak memory at the end of a long job, same result up
         to seams blended by diffusers). Tiles only kick in above 256 px."""
         self.vae_tiling = enabled
-        vae = getattr(self.pipe, "vae", None)
-        if vae is not None and hasattr(vae, "enable_tiling"):
-            vae.enable_tiling() if enabled else vae.disable_tiling()
+        common.set_vae_tiling(self.pipe, enabled)
 
     def unload(self) -> None:
         """Drop every pipeline and return device memory."""
         self.pipe = None
         self._siblings.clear()
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        common.free_device_memory()
 
     def _pipeline(self, name: str) -> Any:
         """The loaded pipeline re-shaped as diffusers class `name`, weights shared."""
