@@ -21,6 +21,7 @@ from studio.models.player_model import PlayerModel
 from studio.models.project import ProjectModel, connect_models
 from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
+from studio.models.undo import EditHistory
 from studio.ui.main_window import MainWindow
 from studio.ui.theme import apply_theme
 
@@ -46,9 +47,11 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     session = RenderSession(link, data / "renders", notifications, queue=queue)
     status = EngineStatus(link, notifications)
     player = PlayerModel()
-    window = MainWindow(session, status, player, settings, queue, history)
+    # One undo history for the window: prompt edits and take metadata share Ctrl+Z.
+    edits = EditHistory()
+    window = MainWindow(session, status, player, settings, queue, history, edits)
     # The models have no Qt parent: the window keeps them alive for its lifetime.
-    window.models = (notifications, projects, queue, history, session, status, player)
+    window.models = (notifications, projects, queue, history, session, status, player, edits)
     window.projects = projects
     return window
 

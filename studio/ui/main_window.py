@@ -26,6 +26,7 @@ from studio.models.history import History
 from studio.models.player_model import PlayerModel
 from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
+from studio.models.undo import EditHistory
 from studio.ui.history_dock import HistoryDock
 from studio.ui.notification_bar import LogDialog, NotificationBar
 from studio.ui.player import PlayerWidget
@@ -49,9 +50,11 @@ class MainWindow(QMainWindow):
         settings: QSettings,
         queue: RenderQueue,
         history: History,
+        edits: EditHistory | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.edits = edits if edits is not None else EditHistory(self)
         self.session = session
         self.queue = queue
         self.history = history
@@ -175,11 +178,25 @@ class MainWindow(QMainWindow):
             "Installed models, memory plans, downloads",
         )
 
+        self.undo_action = self.edits.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
+        self.undo_action.setStatusTip("Undo the last edit to a prompt, shot or take")
+        self.undo_action.setIcon(icon("undo"))
+        self.redo_action = self.edits.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")]
+        )
+        self.redo_action.setStatusTip("Redo the last undone edit")
+        self.redo_action.setIcon(icon("redo"))
+        self.addActions([self.undo_action, self.redo_action])
+
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.open_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
         render_menu = menus.addMenu("&Render")
         render_menu.addActions([self.render_action, self.queue_action, self.stop_action])
         view_menu = menus.addMenu("&View")
