@@ -5,7 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("engine_overhead", "interrupt_latency", "first_progress", "history_scale")
+BENCHMARKS = (
+    "engine_overhead",
+    "interrupt_latency",
+    "first_progress",
+    "history_scale",
+    "cold_start",
+    "gui_responsiveness",
+)
 
 
 def main() -> int:
