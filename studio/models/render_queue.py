@@ -131,8 +131,11 @@ class RenderQueue(QObject):
 
     # --- adding ---------------------------------------------------------------------------
 
-    def add(self, job: protocol.Job, parent_take_id: int | None = None) -> str | None:
-        """Queue a job at the end; its output and previews go into the project's media.
+    def add(
+        self, job: protocol.Job, parent_take_id: int | None = None, shot: str = ""
+    ) -> str | None:
+        """Queue a job at the end; its output and previews go into the project's media,
+        its take into `shot` ("" = the parent take's shot, or none).
 
         Returns the job id (a new one if the job has none or its id is already in the
         queue), or None without a project.
@@ -143,7 +146,7 @@ class RenderQueue(QObject):
         if not job.job_id or project.jobs.get(job.job_id) is not None:
             job = dataclasses.replace(job, job_id=uuid.uuid4().hex[:12])
         job = place_in_project(project, job)
-        project.jobs.add(job, parent_take_id=parent_take_id)
+        project.jobs.add(job, parent_take_id=parent_take_id, shot=shot)
         return self._added(job.job_id)
 
     def duplicate(self, job_id: str) -> str | None:
@@ -153,7 +156,7 @@ class RenderQueue(QObject):
             return None
         copy = dataclasses.replace(row.job, job_id=uuid.uuid4().hex[:12])
         copy = place_in_project(project, copy)
-        project.jobs.add(copy, parent_take_id=row.parent_take_id, after=job_id)
+        project.jobs.add(copy, parent_take_id=row.parent_take_id, after=job_id, shot=row.shot)
         return self._added(copy.job_id)
 
     def _added(self, job_id: str) -> str:

@@ -56,6 +56,7 @@ class JobRow:
     parent_take_id: int | None
     take_id: int | None
     load_error: str | None = None
+    shot: str = ""  # the shot its take goes into ("" = the parent's, or unassigned)
 
     @property
     def prompt(self) -> str:
@@ -86,6 +87,7 @@ class JobRow:
             parent_take_id=row["parent_take_id"],
             take_id=row["take_id"],
             load_error=error,
+            shot=row["shot"],
         )
 
 
@@ -105,8 +107,10 @@ class JobsRepo:
         parent_take_id: int | None = None,
         after: str | None = None,
         created_at: str | None = None,
+        shot: str = "",
     ) -> JobRow:
-        """Append `job` to the queue (or put it right after the job `after`)."""
+        """Append `job` to the queue (or put it right after the job `after`); its take
+        will go into `shot`."""
         with self.database.transaction():
             if after is not None:
                 position = self.database.scalar("SELECT position FROM jobs WHERE id = ?", (after,))
@@ -120,7 +124,7 @@ class JobsRepo:
                 position = self.database.scalar("SELECT COALESCE(MAX(position), -1) + 1 FROM jobs")
             self.database.execute(
                 "INSERT INTO jobs (id, position, kind, job, job_schema, state, created_at,"
-                " parent_take_id) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+                " parent_take_id, shot) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
                 (
                     job.job_id,
                     position,
@@ -129,6 +133,7 @@ class JobsRepo:
                     job.schema,
                     created_at or utc_now(),
                     parent_take_id,
+                    " ".join(shot.split()),
                 ),
             )
         row = self.get(job.job_id)

@@ -47,6 +47,15 @@ def _parent(project: Project, job: protocol.Job, parent_take_id: int | None):
     return None, str(source)
 
 
+def _shot(project: Project, job: protocol.Job, parent_id: int | None) -> str:
+    """The shot the take goes into: the one its queue row names, else its parent's."""
+    row = project.jobs.get(job.job_id) if job.job_id else None
+    if row is not None and row.shot:
+        return row.shot
+    parent = project.takes.get(parent_id) if parent_id is not None else None
+    return parent.shot if parent is not None else ""
+
+
 def prepare_take(
     project: Project,
     job: protocol.Job,
@@ -55,6 +64,7 @@ def prepare_take(
 ) -> NewTake:
     """Put the output into the project (copied if the engine wrote it elsewhere), make the
     thumbnail, read the clip's facts; returns the row to insert with `project.takes.add`.
+    The take joins the shot its queued job names, or its parent take's shot.
     """
     output = Path(finished.outputs[0] if finished.outputs else job.output_path)
     if not output.is_file():
@@ -100,6 +110,7 @@ def prepare_take(
         parent_id=parent_id,
         relation=RELATIONS[job.kind],
         source_path=source_path,
+        shot=_shot(project, job, parent_id),
     )
 
 

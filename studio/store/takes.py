@@ -27,11 +27,14 @@ RELATIONS = {
 
 PAGE_SIZE = 200
 
+SHOT_NAME_LIMIT = 80
+"""Shot names are labels ("Shot 3 – opening"), not notes."""
+
 # Every column but the recipe: what a grid cell or list row needs.
 _LIST_COLUMNS = (
     "id, created_at, kind, model, prompt, negative, seed, steps, guidance, strength, scale, "
     "width, height, fps, frame_count, duration, video_path, thumbnail_path, job_id, "
-    "parent_id, relation, source_path, rating, favourite, trashed_at"
+    "parent_id, relation, source_path, rating, favourite, trashed_at, shot"
 )
 _T_COLUMNS = ", ".join(f"t.{name.strip()}" for name in _LIST_COLUMNS.split(","))
 
@@ -65,6 +68,7 @@ class Take:
     rating: int
     favourite: bool
     trashed_at: str | None
+    shot: str = ""  # the shot it belongs to, by name; "" = unassigned
     recipe: dict[str, Any] | None = None  # loaded by `get()` only
 
     @classmethod
@@ -103,6 +107,7 @@ class NewTake:
     parent_id: int | None = None
     relation: str = "generated"
     source_path: str | None = None
+    shot: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,17 @@ class TakeFilter:
     favourite_only: bool = False
     min_rating: int = 0
     tag: str | None = None
+    shot: str | None = None  # None: every shot; "": the unassigned takes
     trashed: bool = False  # False: the live takes; True: the trash
 
     def replace(self, **changes: Any) -> TakeFilter:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+
+def natural_key(text: str) -> list:
+    """Sort key that orders embedded numbers by value: "Shot 2" before "Shot 10"."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", text)]
 
 
 def fts_query(text: str) -> str | None:
@@ -153,6 +164,9 @@ def _where(flt: TakeFilter) -> tuple[list[str], list[Any]]:
     if flt.min_rating > 0:
         clauses.append("t.rating >= ?")
         params.append(flt.min_rating)
+    if flt.shot is not None:
+        clauses.append("t.shot = ?")
+        params.append(flt.shot)
     if flt.tag:
         clauses.append(
             "t.id IN (SELECT take_id FROM take_tags JOIN tags ON tags.id = take_tags.tag_id"
@@ -244,6 +258,12 @@ class TakesRepo:
         )
         return [r[0] for r in rows]
 
+    def shots(self) -> list[str]:
+        """The shot names that hold at least one take (trash included: a restored take
+        keeps its shot), sorted as people read them ("Shot 2" before "Shot 10")."""
+        rows = self.database.rows("SELECT DISTINCT shot FROM takes WHERE shot != ''")
+        return sorted((r[0] for r in rows), key=natural_key)
+
     # --- metadata -------------------------------------------------------------------------
 
     def set_rating(self, take_id: int, rating: int) -> None:
@@ -251,6 +271,13 @@ class TakesRepo:
         if not 0 <= int(rating) <= 5:
             raise ValueError(f"a rating is 0 to 5, not {rating}")
         self.database.execute("UPDATE takes SET rating = ? WHERE id = ?", (int(rating), take_id))
+
+    def set_shot(self, take_id: int, shot: str) -> None:
+        """Put a take in a shot ("" = unassigned); surrounding spaces are dropped."""
+        shot = " ".join(str(shot).split())
+        if len(shot) > SHOT_NAME_LIMIT:
+            raise ValueError(f"a shot name is at most {SHOT_NAME_LIMIT} characters")
+        self.database.execute("UPDATE takes SET shot = ? WHERE id = ?", (shot, take_id))
 
     def set_favourite(self, take_id: int, favourite: bool) -> None:
         """Mark or unmark a favourite."""
@@ -291,6 +318,22 @@ class TakesRepo:
             (take_id,),
         )
         return [r[0] for r in rows]
+
+    def tags_for(self, take_ids: list[int]) -> dict[int, list[str]]:
+        """The tags of many takes in one query (a page of the history), sorted per take."""
+        found: dict[int, list[str]] = {}
+        for start in range(0, len(take_ids), 500):  # well under SQLite's variable limit
+            chunk = take_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.database.rows(
+                "SELECT take_tags.take_id, tags.name FROM take_tags"
+                " JOIN tags ON tags.id = take_tags.tag_id"
+                f" WHERE take_tags.take_id IN ({marks}) ORDER BY tags.name COLLATE NOCASE",
+                chunk,
+            )
+            for take_id, name in rows:
+                found.setdefault(take_id, []).append(name)
+        return found
 
     def all_tags(self) -> list[str]:
         """Every tag in the project, sorted."""

@@ -14,9 +14,11 @@ import os
 from pathlib import Path
 
 from engine import protocol
+from studio.media import scrub_strip
 from studio.media.files import move_file, unique_path
 from studio.store.jobs import utc_now
 from studio.store.projects import Project
+from studio.store.takes import Take
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,27 @@ def restore_take(project: Project, take_id: int) -> bool:
     return True
 
 
+def _files(project: Project, take: Take) -> list[Path]:
+    """Every file a take owns: clip, sidecar, thumbnail, hover-scrub strip."""
+    paths = []
+    for relative in (take.video_path, take.thumbnail_path):
+        if relative:
+            path = project.absolute(relative)
+            paths += [path, *_companions(path)]
+    return [*paths, scrub_strip.strip_path(project.media("thumbnails"), take.id)]
+
+
+def trash_summary(project: Project) -> tuple[int, int]:
+    """(takes in the trash, bytes their files take on disk): what emptying frees."""
+    takes = project.takes.trashed()
+    size = 0
+    for take in takes:
+        for path in _files(project, take):
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+    return len(takes), size
+
+
 def empty_trash(project: Project) -> int:
     """Delete every trashed take for good (rows, then files); returns how many."""
     takes = project.takes.trashed()
@@ -96,11 +119,7 @@ def empty_trash(project: Project) -> int:
         return 0
     project.takes.delete([t.id for t in takes])
     for take in takes:
-        for relative in (take.video_path, take.thumbnail_path):
-            if not relative:
-                continue
-            path = project.absolute(relative)
-            for victim in [path, *_companions(path)]:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(victim)
+        for victim in _files(project, take):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(victim)
     return len(takes)

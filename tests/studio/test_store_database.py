@@ -33,7 +33,7 @@ def _columns(db: Database, table: str) -> list[str]:
 
 def test_fresh_database_has_the_latest_schema_wal_and_foreign_keys(tmp_path):
     db = Database(tmp_path / "project.kinora")
-    assert db.schema_version == LATEST_VERSION == 1
+    assert db.schema_version == LATEST_VERSION == MIGRATIONS[-1].version
     assert db.pragma("journal_mode") == "wal"
     assert db.pragma("foreign_keys") == 1
     assert db.pragma("busy_timeout") == 5000
@@ -60,15 +60,15 @@ def test_a_new_migration_is_applied_after_a_backup_of_the_old_version(tmp_path):
     db.execute("INSERT INTO project_meta (key, value) VALUES ('name', 'before')")
     db.close()
 
-    steps = (*MIGRATIONS, Migration(2, "shots", _add_column))
+    steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "shot ids", _add_column))
     db = Database(path, steps=steps)
-    assert db.schema_version == 2
+    assert db.schema_version == LATEST_VERSION + 1
     assert "shot_id" in _columns(db, "takes")
-    backups = list((tmp_path / "backups").glob("project.kinora.v1.*.bak"))
+    backups = list((tmp_path / "backups").glob(f"project.kinora.v{LATEST_VERSION}.*.bak"))
     assert len(backups) == 1
-    # The backup is the database as it was before: version 1, data included, no new column.
+    # The backup is the database as it was before: that version, data included, no new column.
     old = sqlite3.connect(backups[0])
-    assert migrations.current_version(old) == 1
+    assert migrations.current_version(old) == LATEST_VERSION
     assert old.execute("SELECT value FROM project_meta").fetchone() == ("before",)
     assert "shot_id" not in [r[1] for r in old.execute("PRAGMA table_info(takes)")]
     old.close()
@@ -78,15 +78,17 @@ def test_a_new_migration_is_applied_after_a_backup_of_the_old_version(tmp_path):
 def test_a_failing_migration_rolls_back_and_leaves_the_old_version(tmp_path):
     path = tmp_path / "project.kinora"
     Database(path).close()
-    steps = (*MIGRATIONS, Migration(2, "broken", _broken))
-    with pytest.raises(migrations.MigrationFailed, match="unchanged \\(version 1\\)"):
+    steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "broken", _broken))
+    with pytest.raises(
+        migrations.MigrationFailed, match=f"unchanged \\(version {LATEST_VERSION}\\)"
+    ):
         Database(path, steps=steps)
     db = Database(path)
-    assert db.schema_version == 1
+    assert db.schema_version == LATEST_VERSION
     assert "half_done" not in _columns(db, "takes")
     db.close()
     # The backup was made before the attempt.
-    assert list((tmp_path / "backups").glob("*.v1.*.bak"))
+    assert list((tmp_path / "backups").glob(f"*.v{LATEST_VERSION}.*.bak"))
 
 
 def test_a_database_from_a_newer_studio_is_refused_and_left_alone(tmp_path):

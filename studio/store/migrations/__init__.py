@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.store.migrations import m0001_initial
+from studio.store.migrations import m0001_initial, m0002_shots
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0001_initial.VERSION, m0001_initial.NAME, m0001_initial.apply),
+    Migration(m0002_shots.VERSION, m0002_shots.NAME, m0002_shots.apply),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -103,10 +104,11 @@ def migrate(
             f"version knows up to {latest}). Update Kinora Studio to open this project."
         )
     backups = []
+    fresh = version == 0  # a new database has nothing to lose, before any of its steps
     for step in steps:
         if step.version <= version:
             continue
-        if version > 0:  # an empty database has nothing to lose
+        if not fresh:
             backups.append(backup(conn, db_path, backup_dir, version))
         conn.execute("BEGIN IMMEDIATE")
         try:
