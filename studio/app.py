@@ -42,13 +42,13 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     # The queue is wired to the link before the session, so that for a job both follow,
     # the session's words (the one Render started) are the notice left on show.
     queue = RenderQueue(link, projects.current, notifications)
-    history = History(projects.current, notifications)
+    # One undo history for the window: prompt edits and take metadata share Ctrl+Z.
+    edits = EditHistory()
+    history = History(projects.current, notifications, edits=edits)
     connect_models(projects, queue, history)
     session = RenderSession(link, data / "renders", notifications, queue=queue)
     status = EngineStatus(link, notifications)
     player = PlayerModel()
-    # One undo history for the window: prompt edits and take metadata share Ctrl+Z.
-    edits = EditHistory()
     window = MainWindow(session, status, player, settings, queue, history, edits)
     # The models have no Qt parent: the window keeps them alive for its lifetime.
     window.models = (notifications, projects, queue, history, session, status, player, edits)

@@ -50,6 +50,8 @@ class HistoryRoles:
     Fps = TakeId + 14
     Trashed = TakeId + 15  # bool
     Take = TakeId + 16  # the whole studio.store.takes.Take (without its recipe)
+    Shot = TakeId + 17  # the shot's name, "" = unassigned
+    Tags = TakeId + 18  # list[str], sorted
 
 
 _ROLE_NAMES = {
@@ -70,6 +72,7 @@ class HistoryGrid(QAbstractListModel):
         self._project: Project | None = None
         self._filter = TakeFilter()
         self._takes: list[Take] = []
+        self._tags: dict[int, list[str]] = {}  # of the loaded takes that have any
         self._complete = True  # no more pages to load
         self._total: int | None = None
         self.page_size = page_size
@@ -102,9 +105,11 @@ class HistoryGrid(QAbstractListModel):
         """Drop what is loaded and read the first page again."""
         self.beginResetModel()
         self._takes, self._total, self._complete = [], None, self._project is None
-        if self._project is not None:
+        self._tags = {}
+        if self._project is not None and self._project.database.is_open:
             self._takes = self._project.takes.page(self._filter, None, self.page_size)
             self._complete = len(self._takes) < self.page_size
+            self._tags = self._project.takes.tags_for([t.id for t in self._takes])
         self.endResetModel()
         self._generation += 1
         QTimer.singleShot(0, self, functools.partial(self._announce_total, self._generation))
@@ -117,7 +122,9 @@ class HistoryGrid(QAbstractListModel):
     def total(self) -> int:
         """How many takes match the filter (counted once per reload, on demand)."""
         if self._total is None:
-            self._total = self._project.takes.count(self._filter) if self._project else 0
+            project = self._project
+            readable = project is not None and project.database.is_open
+            self._total = project.takes.count(self._filter) if readable else 0
         return self._total
 
     def take_at(self, row: int) -> Take | None:
@@ -142,14 +149,15 @@ class HistoryGrid(QAbstractListModel):
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._takes.insert(0, take)
+        self._tags.update(self._project.takes.tags_for([take_id]))
         self.endInsertRows()
         if self._total is not None:
             self._total += 1
         self.totalChanged.emit(self.total)
 
     def take_changed(self, take_id: int) -> None:
-        """A take's rating, tags, place (trash) changed: update or remove its row."""
-        if self._project is None:
+        """A take's rating, tags, shot, place (trash) changed: update or remove its row."""
+        if self._project is None or not self._project.database.is_open:
             return
         row = self.row_of(take_id)
         take = self._project.takes.matching(self._filter, take_id)
@@ -160,11 +168,17 @@ class HistoryGrid(QAbstractListModel):
         if take is None:
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._takes[row]
+            self._tags.pop(take_id, None)
             self.endRemoveRows()
             self._total = None
             self.totalChanged.emit(self.total)
             return
         self._takes[row] = take
+        tags = self._project.takes.tags_of(take_id)
+        if tags:
+            self._tags[take_id] = tags
+        else:
+            self._tags.pop(take_id, None)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
@@ -187,6 +201,7 @@ class HistoryGrid(QAbstractListModel):
         start = len(self._takes)
         self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
         self._takes.extend(page)
+        self._tags.update(self._project.takes.tags_for([t.id for t in page]))
         self.endInsertRows()
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -225,5 +240,7 @@ class HistoryGrid(QAbstractListModel):
             HistoryRoles.Fps: take.fps,
             HistoryRoles.Trashed: take.trashed_at is not None,
             HistoryRoles.Take: take,
+            HistoryRoles.Shot: take.shot,
+            HistoryRoles.Tags: self._tags.get(take.id, []),
         }
         return values.get(role)
