@@ -143,7 +143,9 @@ class History(QObject):
         if not isinstance(rating, int) or not 0 <= rating <= 5:
             self.notifications.error(f"a rating is 0 to 5, not {rating}", show_log=False)
             return False
-        text = f"Rate Take {take_id} {STAR * rating}" if rating else f"Clear Rating of Take {take_id}"
+        text = (
+            f"Rate Take {take_id} {STAR * rating}" if rating else f"Clear Rating of Take {take_id}"
+        )
         apply = self._writer(take_id, lambda t, v: t.set_rating(take_id, v))
         return record(self.edits, text, apply, take.rating, rating)
 
@@ -260,9 +262,7 @@ class History(QObject):
                 result = action(project.takes, value)
             except (OSError, sqlite3.Error, ValueError) as exc:
                 log.exception("history change on take %s failed", take_id)
-                self.notifications.error(
-                    f"Could not change take {take_id}: {exc}", show_log=False
-                )
+                self.notifications.error(f"Could not change take {take_id}: {exc}", show_log=False)
                 return False
             if result is False:
                 return False
