@@ -1,11 +1,14 @@
 """The render queue as a Qt list model: one row per job, for a list view or a delegate.
 
 Rows are the database rows (re-read when the queue says a job changed) plus, for the job
-in flight, its live `JobProgress`: phase, step, preview frame and time left. QtCore only.
+in flight, its live `JobProgress`: phase, step, preview frame and time left. Every line a
+row shows is composed here ("Denoising 7/12", "about 0:42 left", the failure's reason), so
+the words are tested headless and the delegate only paints them. QtCore only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -16,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from studio.models.job_progress import format_duration
+from studio.models.job_progress import PHASE_LABELS, JobProgress, format_duration
 from studio.store.jobs import PENDING_STATES, JobRow
 
 if TYPE_CHECKING:
@@ -59,6 +62,10 @@ class QueueRoles:
     TakeId = JobId + 19  # the take a finished job made, or None
     Stopping = JobId + 20  # a stop was asked and not yet confirmed
     Editable = JobId + 21  # waiting: can be edited, moved, cancelled
+    ThumbnailPath = JobId + 22  # the finished job's take thumbnail (absolute), or ""
+    ImagePath = JobId + 23  # the row's picture: live preview, take thumbnail or start image
+    DetailText = JobId + 24  # "demo · seed 7 · 12 steps · 2 s": what the job will make
+    ShowLog = JobId + 25  # failed: the row offers the engine log
 
 
 _ROLE_NAMES = {
@@ -76,8 +83,14 @@ class QueueListModel(QAbstractListModel):
         self._queue = queue
         self._rows: list[JobRow] = []
         self._index: dict[str, int] = {}
+        self._thumbs: dict[int, str] = {}  # take id -> thumbnail path (painting asks often)
+        self._mover: Callable[[str, int], bool] = queue.move
         queue.jobsChanged.connect(self.reload)
         queue.jobUpdated.connect(self.refresh)
+
+    def set_move_handler(self, mover: Callable[[str, int], bool]) -> None:
+        """Route drag-and-drop moves through `mover(job_id, index)` (e.g. an undoable one)."""
+        self._mover = mover
 
     # --- keeping up -----------------------------------------------------------------------
 
@@ -86,6 +99,7 @@ class QueueListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = self._queue.jobs()
         self._index = {row.id: i for i, row in enumerate(self._rows)}
+        self._thumbs.clear()  # another project may use the same take ids
         self.endResetModel()
 
     def refresh(self, job_id: str) -> None:
@@ -140,7 +154,7 @@ class QueueListModel(QAbstractListModel):
             return False
         # Qt counts the destination before the move; the queue counts after removal.
         target = destination_child - 1 if destination_child > source_row else destination_child
-        return self._queue.move(self._rows[source_row].id, target)
+        return self._mover(self._rows[source_row].id, target)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -149,10 +163,38 @@ class QueueListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.prompt or f"{row.kind} {row.id}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.error_message or row.prompt or None
+            return self._tooltip(row)
         return self._value(row, role)
 
+    def _tooltip(self, row: JobRow) -> str:
+        lines = [row.prompt or f"{row.kind} job", _detail(row)]
+        if row.state == "failed":
+            lines.append(f"Failed: {row.error_message or 'no reason given'}")
+            lines.append("Show log: what the engine printed. Retry: queue it again.")
+        elif row.state in PENDING_STATES:
+            lines.append("Double-click to edit; drag to reorder.")
+        return "\n".join(line for line in lines if line)
+
+    def _thumbnail(self, row: JobRow) -> str:
+        project = self._queue.project
+        if row.take_id is None or project is None or not project.database.is_open:
+            return ""
+        if row.take_id not in self._thumbs:
+            take = project.takes.get(row.take_id)
+            path = take.thumbnail_path if take is not None else None
+            self._thumbs[row.take_id] = str(project.absolute(path)) if path else ""
+        return self._thumbs[row.take_id]
+
     def _value(self, row: JobRow, role: int) -> Any:
+        if role in (QueueRoles.ThumbnailPath, QueueRoles.ImagePath):
+            thumbnail = self._thumbnail(row)
+            if role == QueueRoles.ThumbnailPath:
+                return thumbnail
+            progress = self._queue.progress(row.id)
+            live = progress.preview_path if progress is not None else None
+            # A waiting image-to-video job shows the image it starts from.
+            start = getattr(row.job, "start_image", None) if row.job is not None else None
+            return live or thumbnail or start or ""
         progress = self._queue.progress(row.id)
         job = row.job
         values = {
@@ -169,6 +211,8 @@ class QueueListModel(QAbstractListModel):
             QueueRoles.CrashCount: row.crash_count,
             QueueRoles.TakeId: row.take_id,
             QueueRoles.Editable: row.state in PENDING_STATES,
+            QueueRoles.DetailText: _detail(row),
+            QueueRoles.ShowLog: row.state == "failed",
         }
         if role in values:
             return values[role]
@@ -177,19 +221,67 @@ class QueueListModel(QAbstractListModel):
             idle.update({QueueRoles.PreviewPath: "", QueueRoles.EtaText: ""})
             idle.update({QueueRoles.Stopping: False, QueueRoles.Eta: None})
             idle[QueueRoles.Fraction] = 1.0 if row.state == "finished" else 0.0
-            idle[QueueRoles.StatusText] = (
-                f"Failed: {row.error_message}" if row.state == "failed" else STATE_LABELS[row.state]
-            )
+            idle[QueueRoles.StatusText] = _idle_status(row)
             return idle.get(role)
         live = {
             QueueRoles.Phase: progress.phase,
             QueueRoles.Step: progress.step,
             QueueRoles.Total: progress.total,
             QueueRoles.Fraction: progress.fraction,
-            QueueRoles.StatusText: progress.status_text,
+            QueueRoles.StatusText: live_status(progress),
             QueueRoles.PreviewPath: progress.preview_path or "",
             QueueRoles.Eta: progress.eta,
-            QueueRoles.EtaText: format_duration(progress.eta),
+            QueueRoles.EtaText: eta_text(progress.eta),
             QueueRoles.Stopping: progress.stopping,
         }
         return live.get(role)
+
+
+def live_status(progress: JobProgress) -> str:
+    """The running job's line: "Denoising 7/12", "Loading model…", "Stopping…"."""
+    text = progress.status_text
+    if progress.stopping or progress.state != "running":
+        return text
+    if progress.phase in PHASE_LABELS and progress.total > 0:
+        return f"{PHASE_LABELS[progress.phase]} {progress.step}/{progress.total}"
+    return text
+
+
+def eta_text(seconds: float | None) -> str:
+    """ "about 0:42 left"; "" while there is no honest estimate (fewer than two steps)."""
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return "almost done"
+    return f"about {format_duration(seconds)} left"
+
+
+def _idle_status(row: JobRow) -> str:
+    if row.state == "failed":
+        return f"Failed: {row.error_message or 'no reason given'}"
+    if row.state == "queued" and row.crash_count and row.error_message:
+        # Back in line after crashing the engine once: say why it runs again.
+        return f"Retrying after an engine crash ({row.error_message})"
+    return STATE_LABELS.get(row.state, row.state)
+
+
+def _detail(row: JobRow) -> str:
+    """What the job makes, for a person: "demo · seed 7 · 12 steps · 2 s"."""
+    job = row.job
+    if job is None:
+        return row.load_error or ""
+    parts = [job.model]
+    if row.kind != "generate":
+        parts.insert(0, row.kind.capitalize())
+    seed = job.seed
+    parts.append(f"seed {seed}" if seed is not None else "random seed")
+    steps = getattr(job, "steps", None)
+    if steps:
+        parts.append(f"{steps} steps")
+    seconds = getattr(job, "seconds", None)
+    if seconds:
+        parts.append(f"{seconds:g} s")
+    scale = getattr(job, "scale", None)
+    if scale and scale > 1:
+        parts.append(f"×{scale}")
+    return " · ".join(parts)

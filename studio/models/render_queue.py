@@ -211,6 +211,17 @@ class RenderQueue(QObject):
         self._pump()
         return True
 
+    def restore(self, job_id: str, state: str = "queued") -> bool:
+        """Undo a cancel: a job cancelled while it waited goes back to `state` ("queued" or
+        "paused") at its old place in line (a retry would send it to the end)."""
+        row = self.job(job_id)
+        if row is None or row.state != "cancelled" or state not in PENDING_STATES:
+            return False
+        self._project.jobs.update(job_id, state=state, finished_at=None)
+        self._updated(job_id)
+        self._pump()
+        return True
+
     def retry(self, job_id: str) -> bool:
         """Queue a failed or cancelled job again, at the end, as a new attempt."""
         row = self.job(job_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from studio_fakes import FakeLink, write_clip
 
 from engine import protocol
@@ -363,7 +364,7 @@ def test_the_list_model_shows_live_progress_preview_and_eta(project, link, tmp_p
     queue = RenderQueue(link, project, clock=lambda: now[0])
     link.handshake()
     job_id = queue.add(gen("x"))
-    queue.add(gen("y"))
+    queue.add(gen("y", seed=7, steps=12))
     model = queue.rows
     assert model.rowCount() == 2
     names = {bytes(v).decode() for v in model.roleNames().values()}
@@ -371,21 +372,53 @@ def test_the_list_model_shows_live_progress_preview_and_eta(project, link, tmp_p
     index = model.index(0)
     assert model.data(index, QueueRoles.State) == "running"
     link.emit(protocol.Started(job_id=job_id))
-    for step in (1, 2):
-        now[0] += 2.0
-        link.emit(protocol.Progress(job_id=job_id, phase="denoising", step=step, total=10))
+    link.emit(protocol.Progress(job_id=job_id, phase="loading", message="loading demo"))
+    assert model.data(index, QueueRoles.StatusText) == "Loading demo"
+    assert model.data(index, QueueRoles.Fraction) is None  # no honest fraction yet
+    now[0] += 2.0
+    link.emit(protocol.Progress(job_id=job_id, phase="denoising", step=1, total=10))
+    # One step says nothing about the pace: no estimate is shown rather than a guess.
+    assert model.data(index, QueueRoles.EtaText) == ""
+    assert model.data(index, QueueRoles.Eta) is None
+    now[0] += 2.0
+    link.emit(protocol.Progress(job_id=job_id, phase="denoising", step=2, total=10))
     link.emit(protocol.Preview(job_id=job_id, path=str(tmp_path / "p.png"), step=2))
     assert model.data(index, QueueRoles.Phase) == "denoising"
     assert (model.data(index, QueueRoles.Step), model.data(index, QueueRoles.Total)) == (2, 10)
+    assert model.data(index, QueueRoles.StatusText) == "Denoising 2/10"
     assert model.data(index, QueueRoles.PreviewPath) == str(tmp_path / "p.png")
+    assert model.data(index, QueueRoles.ImagePath) == str(tmp_path / "p.png")
     assert model.data(index, QueueRoles.Eta) == pytest.approx(16.0)
-    assert model.data(index, QueueRoles.EtaText) == "0:16"
+    assert model.data(index, QueueRoles.EtaText) == "about 0:16 left"
+    now[0] += 6.0  # time passes without a step: the estimate counts it as spent
+    assert model.data(index, QueueRoles.EtaText) == "about 0:10 left"
     assert 0.05 < model.data(index, QueueRoles.Fraction) < 0.9
-    assert model.data(model.index(1), QueueRoles.StateLabel) == "Queued"
-    assert model.data(model.index(1), QueueRoles.Editable) is True
+    waiting = model.index(1)
+    assert model.data(waiting, QueueRoles.StateLabel) == "Queued"
+    assert model.data(waiting, QueueRoles.Editable) is True
+    assert model.data(waiting, QueueRoles.DetailText) == "demo · seed 7 · 12 steps"
+    assert "Double-click to edit" in model.data(waiting, Qt.ItemDataRole.ToolTipRole)
     link.emit(protocol.Failed(job_id=job_id, error="bad_input", message="nope"))
     assert model.data(index, QueueRoles.StatusText) == "Failed: nope"
     assert model.data(index, QueueRoles.Error) == "nope"
+    assert model.data(index, QueueRoles.ShowLog) is True
+    assert model.data(index, QueueRoles.EtaText) == ""
+    assert model.data(index, QueueRoles.ImagePath) == ""  # the previews went with the run
+
+
+def test_a_finished_row_shows_its_take_thumbnail(project, link):
+    queue = RenderQueue(link, project)
+    link.handshake()
+    job_id = queue.add(gen("x", seed=3))
+    finish(link, link.submitted[0])
+    index = queue.rows.index(queue.rows.row_of(job_id))
+    take = project.takes.get(queue.job(job_id).take_id)
+    thumbnail = str(project.absolute(take.thumbnail_path))
+    assert queue.rows.data(index, QueueRoles.ThumbnailPath) == thumbnail
+    assert queue.rows.data(index, QueueRoles.ImagePath) == thumbnail
+    assert Path(thumbnail).is_file()
+    assert queue.rows.data(index, QueueRoles.Fraction) == 1.0
+    assert queue.rows.data(index, QueueRoles.ShowLog) is False
 
 
 def test_switching_project_stops_the_job_and_keeps_it_for_later(project, link, tmp_path):
