@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.setWindowTitle("Kinora Studio")
         self.setObjectName("MainWindow")
+        self.project_name = ""
 
         self.prompt_panel = PromptPanel(session)
         self.player = PlayerWidget(player)
@@ -97,7 +98,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self.setStatusBar(EngineStatusBar(engine_status))
 
-        self.queue_dock = QueueDock(queue, self)
+        self.queue_dock = QueueDock(queue, self, self.edits)
+        self.queue_dock.logRequested.connect(self.show_log)
         self.history_dock = HistoryDock(history, queue, self._play_path, self._load_recipe, self)
         self.setDockNestingEnabled(True)
         # Both under the player by default, queue beside history, so the window stays as
@@ -191,7 +193,8 @@ class MainWindow(QMainWindow):
         self.addActions([self.undo_action, self.redo_action])
 
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
+        # Kept: ProjectActions puts New / Open / Recent project above Open Video….
+        file_menu = self.file_menu = menus.addMenu("&File")
         file_menu.addActions([self.open_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -199,6 +202,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         render_menu = menus.addMenu("&Render")
         render_menu.addActions([self.render_action, self.queue_action, self.stop_action])
+        render_menu.addSeparator()
+        render_menu.addAction(self.queue_dock.actions_by_name["pause"])
         view_menu = menus.addMenu("&View")
         view_menu.addActions(
             [self.queue_dock.toggleViewAction(), self.history_dock.toggleViewAction()]
@@ -217,11 +222,18 @@ class MainWindow(QMainWindow):
         self._bar_holder.setVisible(self.session.notifications.current is not None)
 
     def _update_title(self) -> None:
-        # The clip on show, as editors do, so a person knows which take they are judging.
+        # The clip on show, as editors do, so a person knows which take they are judging,
+        # then the project it belongs to.
         path = self.player_model.path
-        self.setWindowTitle(
-            f"{os.path.basename(path)} — Kinora Studio" if path else "Kinora Studio"
-        )
+        parts = [os.path.basename(path)] if path else []
+        if self.project_name:
+            parts.append(self.project_name)
+        self.setWindowTitle(" — ".join([*parts, "Kinora Studio"]))
+
+    def set_project_name(self, name: str) -> None:
+        """Show the open project's name in the window title ("" for none)."""
+        self.project_name = name
+        self._update_title()
 
     def _show_take(self, take_id: int) -> None:
         # Only the take of the job Render is following: queued variations finishing later

@@ -1,168 +1,207 @@
 """The Queue dock: every job of the project's render queue, with its state and progress.
 
-A list view on `RenderQueue.rows` drawn by a small delegate (preview, state, prompt,
-status, bar, time left); the buttons and the context menu call the queue's verbs. The dock
-owns no state: selection aside, everything it shows comes from the model's roles.
+A list view on `RenderQueue.rows` drawn by `QueueDelegate` (picture, state, prompt, status,
+time left, bar; a failed row's reason and its "Show log" link), a banner while the queue is
+paused, and the queue's verbs as actions: tool buttons, the context menu and the keyboard
+(Delete, Ctrl+Up/Down, Ctrl+Shift+D, F2...) share them. The dock owns no state: selection
+aside, everything it shows comes from the model's roles. Edits, moves and cancels of
+waiting jobs go through `QueueEdits`, so Edit > Undo reverts them.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QListView,
     QMenu,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from studio.models.queue_edits import QueueEdits
 from studio.models.queue_rows import QueueRoles
 from studio.models.render_queue import RenderQueue
-from studio.ui.theme import icon
+from studio.models.undo import EditHistory
+from studio.store.jobs import PENDING_STATES
+from studio.ui.queue_delegate import QueueDelegate
+from studio.ui.theme import COLORS, icon
 
-ROW_HEIGHT = 58
-THUMB = QSize(72, 40)
-STATE_COLOURS = {
-    "queued": "#9aa0a6",
-    "running": "#4c9be8",
-    "paused": "#d6a84a",
-    "finished": "#5fb878",
-    "cancelled": "#9aa0a6",
-    "failed": "#e06c60",
-}
+# name, text, shortcut, tip, icon: the dock's verbs, in context-menu order.
+VERBS = (
+    ("edit", "&Edit…", "F2", "Change the waiting job's prompt, seed, steps…", "edit"),
+    ("cancel", "&Cancel", "Delete", "Cancel the selected jobs (stops the running one)", "close"),
+    ("interrupt", "&Stop Running Job", "", "Interrupt the running job at its next step", "stop"),
+    ("hold", "&Hold", "", "Keep the selected waiting jobs back; the rest run", "hold"),
+    ("retry", "&Retry", "Ctrl+R", "Queue the failed or stopped job again", "loop"),
+    (
+        "duplicate",
+        "&Duplicate",
+        "Ctrl+Shift+D",
+        "Queue a copy right after each selected job",
+        "duplicate",
+    ),
+    ("up", "Move &Up", "Ctrl+Up", "Move the selected waiting jobs up", "spin-up"),
+    ("down", "Move Do&wn", "Ctrl+Down", "Move the selected waiting jobs down", "spin-down"),
+    ("top", "Move to &Top", "Ctrl+Home", "Run the selected waiting jobs next", ""),
+    ("bottom", "Move to &Bottom", "Ctrl+End", "Run the selected waiting jobs last", ""),
+    ("log", "Show Engine &Log", "", "What the engine printed: the details of a failure", "log"),
+    (
+        "pause",
+        "&Pause Queue",
+        "",
+        "Pause the queue: the running job finishes, nothing new starts",
+        "pause",
+    ),
+    ("clear", "Clear &Finished", "", "Remove finished and stopped jobs from the list", ""),
+)
+TOOLBAR = ("cancel", "interrupt", "pause", "retry", "duplicate", "edit", "up", "down")
+MENU_GROUPS = (
+    ("edit", "cancel", "interrupt", "hold", "retry", "duplicate"),
+    ("up", "down", "top", "bottom"),
+    ("log",),
+    ("pause", "clear"),
+)
 
 
-class QueueDelegate(QStyledItemDelegate):
-    """One job per row: preview | state · prompt / status · time left / progress bar."""
+class PausedBanner(QFrame):
+    """ "Queue paused — nothing new starts  [Resume]" above the list while paused."""
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return QSize(option.rect.width(), ROW_HEIGHT)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        painter.save()
-        palette = option.palette
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, palette.highlight().color().darker(160))
-        rect = option.rect.adjusted(6, 6, -8, -6)
-        thumb = QRect(rect.topLeft(), THUMB)
-        painter.fillRect(thumb, QColor("#0d0e10"))
-        preview = index.data(QueueRoles.PreviewPath)
-        pixmap = QPixmap(preview) if preview else QPixmap()
-        if not pixmap.isNull():
-            scaled = pixmap.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawPixmap(thumb.center() - scaled.rect().center(), scaled)
-        else:
-            icon("film").paint(painter, thumb.adjusted(24, 8, -24, -8))
-        text = rect.adjusted(THUMB.width() + 10, 0, 0, 0)
-        metrics = painter.fontMetrics()
-        line = metrics.height()
-        state = index.data(QueueRoles.State) or ""
-        label = index.data(QueueRoles.StateLabel) or ""
-        bold = painter.font()
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(QColor(STATE_COLOURS.get(state, "#9aa0a6")))
-        label_width = painter.fontMetrics().horizontalAdvance(label) + 8
-        painter.drawText(QRect(text.left(), text.top(), label_width, line), 0, label)
-        bold.setBold(False)
-        painter.setFont(bold)
-        painter.setPen(palette.text().color())
-        prompt_rect = QRect(text.left() + label_width, text.top(), text.width() - label_width, line)
-        prompt = metrics.elidedText(
-            index.data(QueueRoles.Prompt) or "", Qt.TextElideMode.ElideRight, prompt_rect.width()
+    def __init__(self, resume: Callable[[], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("QueuePausedBanner")
+        self.setStyleSheet(
+            "#QueuePausedBanner { background: #3a301c; border: 1px solid #6b5426;"
+            " border-radius: 4px; }"
+            f"#QueuePausedBanner QLabel {{ color: {COLORS['text']}; }}"
         )
-        painter.drawText(prompt_rect, 0, prompt)
-        status = index.data(QueueRoles.StatusText) or ""
-        if status == label:  # "Queued", "Done": say what the job is instead
-            status = f"{index.data(QueueRoles.Model)} · seed {index.data(QueueRoles.Seed)}"
-        eta = index.data(QueueRoles.EtaText) or ""
-        if eta:
-            status = f"{status} · {eta} left"
-        painter.setPen(palette.placeholderText().color())
-        status_rect = QRect(text.left(), text.top() + line + 2, text.width(), line)
-        painter.drawText(
-            status_rect, 0, metrics.elidedText(status, Qt.TextElideMode.ElideRight, text.width())
-        )
-        fraction = index.data(QueueRoles.Fraction)
-        bar = QRect(text.left(), rect.bottom() - 4, text.width(), 4)
-        painter.fillRect(bar, QColor("#2a2d32"))
-        if fraction is None and state == "running":
-            painter.fillRect(bar.adjusted(0, 0, -bar.width() * 2 // 3, 0), QColor("#4c9be8"))
-        elif fraction:
-            done = QRect(bar.topLeft(), QSize(round(bar.width() * fraction), bar.height()))
-            painter.fillRect(done, QColor(STATE_COLOURS.get(state, "#4c9be8")))
-        painter.restore()
+        self.label = QLabel("Queue paused — the running job finishes, nothing new starts.")
+        self.label.setWordWrap(True)
+        glyph = QLabel()
+        glyph.setPixmap(icon("pause").pixmap(16, 16))
+        self.resume_button = QPushButton(icon("play"), "Resume")
+        self.resume_button.setToolTip("Resume the queue: the next waiting job starts")
+        self.resume_button.clicked.connect(resume)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 4, 4)
+        row.addWidget(glyph)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.resume_button)
 
 
 class QueueDock(QDockWidget):
-    """The render queue as a dock: list, then Cancel / Stop / Pause / Retry / Duplicate /
-    Up / Down buttons; the same verbs in the context menu; drag to reorder."""
+    """The render queue as a dock: paused banner, tool buttons, the job list."""
 
-    def __init__(self, queue: RenderQueue, parent: QWidget | None = None) -> None:
+    logRequested = Signal()  # "Show log" on a failed row, or the menu entry
+
+    def __init__(
+        self,
+        queue: RenderQueue,
+        parent: QWidget | None = None,
+        edits: EditHistory | None = None,
+    ) -> None:
         super().__init__("Queue", parent)
         self.setObjectName("QueueDock")
         self.queue = queue
+        self.edits = QueueEdits(queue, edits)
+        queue.rows.set_move_handler(self.edits.move)  # a drag is undoable like Ctrl+Up
+        self.edit_dialog = None
+
         self.view = QListView()
         self.view.setModel(queue.rows)
-        self.view.setItemDelegate(QueueDelegate(self.view))
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.delegate = QueueDelegate(self.view)
+        self.delegate.logClicked.connect(lambda _id: self.logRequested.emit())
+        self.view.setItemDelegate(self.delegate)
+        self.view.setMouseTracking(True)  # the "Show log" link lights up under the mouse
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.view.setUniformItemSizes(True)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
+        self.view.doubleClicked.connect(self._on_double_click)
+        self.view.setToolTip("")
+        self.view.viewport().installEventFilter(self)
+
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, keys, tip, icon_name in VERBS:
+            action = QAction(text, self)
+            if keys:
+                action.setShortcut(QKeySequence(keys))
+                # Only while the queue has focus: Delete and Ctrl+arrows mean other things
+                # in the history, the prompt and the player.
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                tip = f"{tip} ({QKeySequence(keys).toString(QKeySequence.NativeText)})"
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            if icon_name:
+                action.setIcon(icon(icon_name))
+            self.addAction(action)
+            self.actions_by_name[name] = action
+        a = self.actions_by_name
+        a["edit"].triggered.connect(self.edit_selected)
+        a["cancel"].triggered.connect(self.cancel_selected)
+        a["interrupt"].triggered.connect(queue.interrupt)
+        a["hold"].triggered.connect(self.hold_selected)
+        a["retry"].triggered.connect(
+            lambda: self._each_selected(queue.retry, ("failed", "cancelled"))
+        )
+        a["duplicate"].triggered.connect(self.duplicate_selected)
+        a["up"].triggered.connect(lambda: self.move_selected(-1))
+        a["down"].triggered.connect(lambda: self.move_selected(1))
+        a["top"].triggered.connect(lambda: self.move_selected(-queue.rows.rowCount()))
+        a["bottom"].triggered.connect(lambda: self.move_selected(queue.rows.rowCount()))
+        a["log"].triggered.connect(self.logRequested.emit)
+        a["pause"].setCheckable(True)
+        a["pause"].toggled.connect(queue.set_paused)
+        a["clear"].triggered.connect(queue.clear_finished)
 
         self.buttons: dict[str, QToolButton] = {}
         bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 4)
+        bar.setContentsMargins(6, 4, 8, 4)
         bar.setSpacing(2)
-        for name, text, tip, icon_name in (
-            ("cancel", "Cancel", "Cancel the selected job (stops it if it runs)", "close"),
-            ("interrupt", "Stop", "Interrupt the running job at its next step", "stop"),
-            ("pause", "Pause", "Pause the queue: nothing new starts", "pause"),
-            ("retry", "Retry", "Queue a failed or stopped job again", "loop"),
-            ("duplicate", "Duplicate", "Queue a copy of the selected job", "render"),
-            ("up", "Up", "Move the selected waiting job up", "spin-up"),
-            ("down", "Down", "Move the selected waiting job down", "spin-down"),
-        ):
+        for name in TOOLBAR:
             button = QToolButton()
-            button.setText(text)
-            button.setToolTip(tip)
-            button.setIcon(icon(icon_name))
+            button.setDefaultAction(a[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
             bar.addWidget(button)
             self.buttons[name] = button
         bar.addStretch(1)
-        self.buttons["pause"].setCheckable(True)
-        self.buttons["cancel"].clicked.connect(lambda: self._on_selected(queue.cancel))
-        self.buttons["interrupt"].clicked.connect(queue.interrupt)
-        self.buttons["pause"].toggled.connect(queue.set_paused)
-        self.buttons["retry"].clicked.connect(lambda: self._on_selected(queue.retry))
-        self.buttons["duplicate"].clicked.connect(lambda: self._on_selected(queue.duplicate))
-        self.buttons["up"].clicked.connect(lambda: self.move_selected(-1))
-        self.buttons["down"].clicked.connect(lambda: self.move_selected(1))
+        self.count_label = QLabel()
+        self.count_label.setProperty("role", "hint")
+        bar.addWidget(self.count_label)
+
+        self.banner = PausedBanner(queue.resume)
+        banner_margin = QVBoxLayout()
+        banner_margin.setContentsMargins(6, 4, 6, 2)
+        banner_margin.addWidget(self.banner)
 
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addLayout(bar)
+        column.addLayout(banner_margin)
         column.addWidget(self.view, 1)
         self.setWidget(body)
 
         queue.pausedChanged.connect(self._sync_paused)
-        queue.jobsChanged.connect(self._sync_buttons)
-        queue.jobUpdated.connect(lambda _id: self._sync_buttons())
-        self.view.selectionModel().currentChanged.connect(lambda *_: self._sync_buttons())
-        queue.rows.modelReset.connect(self._sync_buttons)
+        queue.jobsChanged.connect(self._sync)
+        queue.jobUpdated.connect(lambda _id: self._sync())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._sync())
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._sync())
+        queue.rows.modelReset.connect(self._sync)
         self._sync_paused(queue.paused)
+        self._sync()
 
     # --- selection ------------------------------------------------------------------------
 
@@ -171,58 +210,181 @@ class QueueDock(QDockWidget):
         index = self.view.currentIndex()
         return index.data(QueueRoles.JobId) if index.isValid() else None
 
-    def select(self, job_id: str) -> None:
-        """Put the cursor on a job's row."""
-        row = self.queue.rows.row_of(job_id)
-        if row >= 0:
-            self.view.setCurrentIndex(self.queue.rows.index(row))
+    def selected_ids(self) -> list[str]:
+        """The selected jobs in queue order (the cursor's job when nothing is selected)."""
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        ids = [self.queue.rows.job_id(r) for r in rows]
+        if not ids and self.selected_id() is not None:
+            ids = [self.selected_id()]
+        return [i for i in ids if i is not None]
 
-    def _on_selected(self, verb) -> None:
+    def select(self, *job_ids: str) -> None:
+        """Select these jobs (the cursor on the first)."""
+        model = self.queue.rows
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        for n, job_id in enumerate(job_ids):
+            row = model.row_of(job_id)
+            if row < 0:
+                continue
+            flags = selection.SelectionFlag.Select
+            if n == 0:
+                self.view.setCurrentIndex(model.index(row))
+            selection.select(model.index(row), flags)
+
+    def _rows(self) -> list:
+        return [self.queue.job(job_id) for job_id in self.selected_ids()]
+
+    def _states(self) -> list[str]:
+        return [row.state for row in self._rows() if row is not None]
+
+    # --- verbs ----------------------------------------------------------------------------
+
+    def edit_selected(self) -> None:
+        """Open the Edit dialog for the waiting job under the cursor."""
+        from studio.ui.job_edit_dialog import JobEditDialog
+
         job_id = self.selected_id()
-        if job_id is not None:
-            verb(job_id)
+        row = self.queue.job(job_id) if job_id else None
+        if row is None or row.job is None:
+            return
+        if row.state not in PENDING_STATES:
+            self.queue.notifications.warning(
+                "Only a waiting job can be edited. Duplicate it to change a copy."
+            )
+            return
+        dialog = JobEditDialog(self.edits, job_id, self._model_info(row.job.model), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: setattr(self, "edit_dialog", None))
+        self.edit_dialog = dialog
+        dialog.open()
+
+    def cancel_selected(self) -> int:
+        """Cancel every selected waiting job (one undo step) and stop the running one."""
+        return self.edits.cancel(self.selected_ids())
+
+    def hold_selected(self) -> None:
+        """Hold the selected waiting jobs, or release them if the cursor's job is held."""
+        releasing = self.queue.job(self.selected_id() or "")
+        if releasing is not None and releasing.state == "paused":
+            self._each_selected(self.queue.release, ("paused",))
+        else:
+            self._each_selected(self.queue.hold, ("queued",))
+
+    def duplicate_selected(self) -> list[str]:
+        """Queue a copy right after each selected job; the copies become the selection."""
+        copies = [c for job_id in self.selected_ids() if (c := self.queue.duplicate(job_id))]
+        if copies:
+            self.select(*copies)
+        return copies
 
     def move_selected(self, delta: int) -> None:
-        """Move the selected waiting job up (-1) or down (+1) one row; keep it selected."""
-        job_id = self.selected_id()
-        if job_id is None:
+        """Move the selected waiting jobs `delta` rows (-1 up, +1 down), keeping them
+        together and selected; the ones that cannot move (running, done) stay."""
+        ids = [r.id for r in self._rows() if r is not None and r.state in PENDING_STATES]
+        if not ids:
             return
-        row = self.queue.rows.row_of(job_id) + delta
-        if 0 <= row < self.queue.rows.rowCount() and self.queue.move(job_id, row):
-            self.select(job_id)
+        model = self.queue.rows
+        last = model.rowCount() - 1
+        # Moving up, the top one goes first (and down, the bottom one), so each lands
+        # where it was asked to without pushing the others.
+        order = sorted(ids, key=model.row_of, reverse=delta > 0)
+        for n, job_id in enumerate(order):
+            bound = n if delta < 0 else last - n
+            row = model.row_of(job_id)
+            target = max(bound, row + delta) if delta < 0 else min(bound, row + delta)
+            if target != row:
+                self.edits.move(job_id, target)
+        self.select(*sorted(ids, key=model.row_of))
+
+    def _each_selected(self, verb, states: tuple[str, ...]) -> None:
+        for row in self._rows():
+            if row is not None and row.state in states:
+                verb(row.id)
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        if index.data(QueueRoles.Editable):
+            self.edit_selected()
+
+    def _model_info(self, model_id: str):
+        info = getattr(self.queue.link, "info", None)
+        models = info.models if info is not None else []
+        return next((m for m in models if m.id == model_id), None)
 
     # --- keeping up -----------------------------------------------------------------------
 
     def _sync_paused(self, paused: bool) -> None:
-        button = self.buttons["pause"]
-        button.blockSignals(True)
-        button.setChecked(paused)
-        button.blockSignals(False)
-        button.setIcon(icon("play" if paused else "pause"))
-        button.setToolTip("Resume the queue" if paused else "Pause the queue: nothing new starts")
+        action = self.actions_by_name["pause"]
+        action.blockSignals(True)
+        action.setChecked(paused)
+        action.blockSignals(False)
+        action.setIcon(icon("play" if paused else "pause"))
+        action.setText("Resume &Queue" if paused else "&Pause Queue")
+        tip = (
+            "Resume the queue: the next waiting job starts"
+            if paused
+            else "Pause the queue: the running job finishes, nothing new starts"
+        )
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        self.banner.setVisible(paused)
 
-    def _sync_buttons(self) -> None:
-        index = self.view.currentIndex()
-        state = index.data(QueueRoles.State) if index.isValid() else None
-        waiting = bool(index.data(QueueRoles.Editable)) if index.isValid() else False
-        self.buttons["cancel"].setEnabled(waiting or state == "running")
-        self.buttons["interrupt"].setEnabled(self.queue.running_id is not None)
-        self.buttons["retry"].setEnabled(state in ("failed", "cancelled"))
-        self.buttons["duplicate"].setEnabled(state is not None)
-        self.buttons["up"].setEnabled(waiting)
-        self.buttons["down"].setEnabled(waiting)
+    def _sync(self) -> None:
+        states = self._states()
+        current = self.queue.job(self.selected_id() or "")
+        waiting = any(s in PENDING_STATES for s in states)
+        a = self.actions_by_name
+        a["edit"].setEnabled(current is not None and current.state in PENDING_STATES)
+        a["cancel"].setEnabled(waiting or "running" in states)
+        a["interrupt"].setEnabled(self.queue.running_id is not None)
+        releasing = current is not None and current.state == "paused"
+        a["hold"].setText("Re&lease" if releasing else "&Hold")
+        a["hold"].setEnabled(waiting)
+        a["retry"].setEnabled(any(s in ("failed", "cancelled") for s in states))
+        a["duplicate"].setEnabled(bool(states))
+        for name in ("up", "down", "top", "bottom"):
+            a[name].setEnabled(waiting)
+        a["clear"].setEnabled(self.queue.project is not None)
+        self._sync_count()
+
+    def _sync_count(self) -> None:
+        rows = self.queue.rows
+        counts: dict[str, int] = {}
+        for r in range(rows.rowCount()):
+            state = rows.index(r).data(QueueRoles.State)
+            counts[state] = counts.get(state, 0) + 1
+        parts = []
+        if counts.get("running"):
+            parts.append("1 running")
+        waiting = counts.get("queued", 0) + counts.get("paused", 0)
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        if counts.get("failed"):
+            parts.append(f"{counts['failed']} failed")
+        self.count_label.setText(" · ".join(parts) if parts else "Empty")
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        # Tooltips of the rows come from the model; a failed row's link has its own.
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Leave:
+            self.delegate.set_hover(None)
+            self.view.viewport().update()
+        return super().eventFilter(watched, event)
+
+    # --- context menu ---------------------------------------------------------------------
+
+    def build_menu(self) -> QMenu:
+        """The context menu: every verb, enabled as for the selection."""
+        self._sync()
+        menu = QMenu(self)
+        for n, group in enumerate(MENU_GROUPS):
+            if n:
+                menu.addSeparator()
+            menu.addActions([self.actions_by_name[name] for name in group])
+        return menu
 
     def _show_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
-        if index.isValid():
+        if index.isValid() and not self.view.selectionModel().isSelected(index):
             self.view.setCurrentIndex(index)
-        menu = QMenu(self)
-        for name in ("cancel", "interrupt", "retry", "duplicate", "up", "down", "pause"):
-            button = self.buttons[name]
-            action = menu.addAction(button.icon(), button.toolTip().split(":")[0])
-            action.setEnabled(button.isEnabled())
-            action.triggered.connect(button.click)
-        menu.addSeparator()
-        menu.addAction("Clear finished", self.queue.clear_finished)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
-        self.menu = menu
+        self.menu = self.build_menu()
+        self.menu.popup(self.view.viewport().mapToGlobal(pos))
