@@ -23,6 +23,7 @@ from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
 from studio.models.undo import EditHistory
 from studio.ui.main_window import MainWindow
+from studio.ui.project_actions import ProjectActions
 from studio.ui.theme import apply_theme
 
 APP_NAME = "Kinora Studio"
@@ -53,6 +54,7 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     # The models have no Qt parent: the window keeps them alive for its lifetime.
     window.models = (notifications, projects, queue, history, session, status, player, edits)
     window.projects = projects
+    window.project_actions = ProjectActions(window, projects, queue)
     return window
 
 

@@ -25,7 +25,9 @@ PROJECT_FILE = "project.kinora"
 MEDIA_FOLDERS = ("clips", "thumbnails", "previews", "latents", "trash")
 DEFAULT_PROJECT_NAME = "My First Project"
 RECENT_FILE = "recent_projects.json"
-RECENT_LIMIT = 12
+RECENT_LIMIT = 8
+# Characters no folder name may hold on one of the systems a project can be copied to.
+_UNSAFE_IN_NAMES = '<>:"/\\|?*'
 
 
 class ProjectError(Exception):
@@ -175,40 +177,113 @@ def open_or_create(path: str | os.PathLike[str], name: str | None = None) -> Pro
 
 def default_project_dir(data_dir: Path) -> Path:
     """Where the project made on first start lives."""
-    return data_dir / "projects" / "default"
+    return projects_home(data_dir) / "default"
+
+
+def projects_home(data_dir: Path) -> Path:
+    """The folder new projects go in unless the person chooses another."""
+    return Path(data_dir) / "projects"
+
+
+def folder_name(name: str) -> str:
+    """A project name as a folder name every system accepts ("Spot: v2" -> "Spot- v2")."""
+    cleaned = "".join("-" if c in _UNSAFE_IN_NAMES or ord(c) < 32 else c for c in name)
+    return cleaned.strip().rstrip(". ")
+
+
+def suggest_folder(parent: str | os.PathLike[str], name: str) -> Path:
+    """A folder for a new project called `name` in `parent` that does not exist yet
+    ("Spot", then "Spot 2", "Spot 3", ...)."""
+    base = folder_name(name) or "Untitled Project"
+    folder = Path(parent).expanduser() / base
+    counter = 2
+    while folder.exists():
+        folder = Path(parent).expanduser() / f"{base} {counter}"
+        counter += 1
+    return folder
+
+
+def new_folder_problem(path: str | os.PathLike[str]) -> str:
+    """Why a new project cannot go in `path` ("" when it can): it must be a new or an
+    empty folder, so a project never mixes its media with other files."""
+    folder = _folder_of(path)
+    if (folder / PROJECT_FILE).exists():
+        return f"{folder} already holds a project: open it instead (File > Open Project)."
+    if not folder.exists():
+        return ""
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder."
+    try:
+        if any(folder.iterdir()):
+            return f"{folder} is not empty: choose an empty folder or a new name."
+    except OSError as exc:
+        return f"cannot read {folder}: {exc.strerror}"
+    return ""
+
+
+def project_problem(path: str | os.PathLike[str]) -> str:
+    """Why `path` would not open as a project ("" when it looks like one); cheap enough for
+    a menu of recent projects (no database is opened)."""
+    folder = _folder_of(path)
+    if not folder.exists():
+        return "not found (moved, deleted, or on a drive that is not connected)"
+    if not folder.is_dir():
+        return "not a folder"
+    if not (folder / PROJECT_FILE).is_file():
+        return f"no {PROJECT_FILE} in this folder"
+    return ""
 
 
 class RecentProjects:
-    """The recently opened project folders, newest first, as JSON in the data folder."""
+    """The recently opened project folders, newest first, as JSON in the data folder, with
+    each project's name as it was when last opened (for the menu, without opening it)."""
 
     def __init__(self, data_dir: Path, limit: int = RECENT_LIMIT) -> None:
         self.path = Path(data_dir) / RECENT_FILE
         self.limit = limit
 
-    def folders(self) -> list[Path]:
-        """The list as stored (folders that vanished are kept: a drive may be unplugged)."""
+    def _read(self) -> dict:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return []
+            return {}
         except (OSError, ValueError):
             log.warning("ignoring an unreadable %s", self.path)
-            return []
-        items = data.get("projects", []) if isinstance(data, dict) else []
-        return [Path(p) for p in items if isinstance(p, str)]
+            return {}
+        return data if isinstance(data, dict) else {}
 
-    def add(self, folder: str | os.PathLike[str]) -> list[Path]:
-        """Put `folder` first; returns the new list."""
+    def folders(self) -> list[Path]:
+        """The list as stored (folders that vanished are kept: a drive may be unplugged)."""
+        items = self._read().get("projects", [])
+        return [Path(p) for p in items if isinstance(p, str)] if isinstance(items, list) else []
+
+    def names(self) -> dict[Path, str]:
+        """The remembered name of each listed folder that has one."""
+        names = self._read().get("names", {})
+        if not isinstance(names, dict):
+            return {}
+        return {Path(k): v for k, v in names.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def add(self, folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+        """Put `folder` first (remembering its `name`); returns the new list."""
         folder = _folder_of(folder)
         items = [folder] + [p for p in self.folders() if p != folder]
-        return self._save(items[: self.limit])
+        names = self.names()
+        if name:
+            names[folder] = name
+        return self._save(items[: self.limit], names)
 
     def remove(self, folder: str | os.PathLike[str]) -> list[Path]:
         """Drop `folder` from the list; returns the new list."""
         folder = _folder_of(folder)
-        return self._save([p for p in self.folders() if p != folder])
+        return self._save([p for p in self.folders() if p != folder], self.names())
 
-    def _save(self, items: list[Path]) -> list[Path]:
-        text = json.dumps({"projects": [str(p) for p in items]}, indent=2)
+    def clear(self) -> None:
+        """Forget every folder (the folders themselves are untouched)."""
+        self._save([], {})
+
+    def _save(self, items: list[Path], names: dict[Path, str]) -> list[Path]:
+        kept = {str(p): names[p] for p in items if p in names}
+        text = json.dumps({"projects": [str(p) for p in items], "names": kept}, indent=2)
         atomic_write_text(self.path, text + "\n")
         return items

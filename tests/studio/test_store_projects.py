@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from studio_fakes import FakeLink
@@ -16,8 +17,11 @@ from studio.store.projects import (
     ProjectError,
     RecentProjects,
     create_project,
+    folder_name,
+    new_folder_problem,
     open_or_create,
     open_project,
+    suggest_folder,
 )
 
 
@@ -118,3 +122,94 @@ def test_queue_and_history_follow_the_open_project(tmp_path, qapp):
     assert history.project.folder == tmp_path / "two"
     model.close()
     assert queue.project is None and history.project is None
+
+
+def test_a_new_project_gets_a_fresh_folder_named_after_it(tmp_path):
+    assert folder_name('Spot: "v2"?') == "Spot- -v2--"
+    assert folder_name("  Scene 12.  ") == "Scene 12"
+    assert suggest_folder(tmp_path, "Client spot") == tmp_path / "Client spot"
+    (tmp_path / "Client spot").mkdir()
+    (tmp_path / "Client spot 2").mkdir()
+    assert suggest_folder(tmp_path, "Client spot") == tmp_path / "Client spot 3"
+    assert suggest_folder(tmp_path, "///") == tmp_path / "---"
+    assert suggest_folder(tmp_path, "") == tmp_path / "Untitled Project"
+
+
+def test_a_new_project_needs_a_new_or_empty_folder(tmp_path, qapp):
+    assert new_folder_problem(tmp_path / "fresh") == ""
+    (tmp_path / "empty").mkdir()
+    assert new_folder_problem(tmp_path / "empty") == ""
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("x")
+    assert "is not empty" in new_folder_problem(tmp_path / "busy")
+    (tmp_path / "file").write_text("x")
+    assert "is a file" in new_folder_problem(tmp_path / "file")
+    create_project(tmp_path / "taken").close()
+    assert "already holds a project" in new_folder_problem(tmp_path / "taken")
+
+    model = ProjectModel(tmp_path / "data")
+    assert not model.new(tmp_path / "busy", "Busy")
+    assert model.current is None
+    assert "is not empty" in model.notifications.current.text
+    assert model.new(tmp_path / "empty", "Empty")
+    assert model.current.name == "Empty"
+    model.close()
+
+
+def test_recent_entries_say_what_is_wrong_with_a_folder(tmp_path, qapp):
+    model = ProjectModel(tmp_path / "data")
+    for name in ("gone", "plain", "ok", "open"):
+        model.new(tmp_path / name)
+    shutil.rmtree(tmp_path / "gone")
+    (tmp_path / "plain" / "project.kinora").unlink()
+    entries = {e.name: e for e in model.recent_entries()}
+    assert list(entries) == ["open", "ok", "plain", "gone"]  # newest first
+    assert entries["gone"].problem.startswith("not found")
+    assert entries["plain"].problem == "no project.kinora in this folder"
+    assert entries["ok"].problem == "" and not entries["ok"].current
+    assert entries["open"].current
+    changes = []
+    model.recentChanged.connect(lambda: changes.append(1))
+    assert model.forget_missing() == 2
+    assert [e.name for e in model.recent_entries()] == ["open", "ok"]
+    model.clear_recent()
+    assert model.recent() == [] and len(changes) == 2
+    model.close()
+
+
+def test_recent_keeps_the_last_eight_with_their_names(tmp_path):
+    recent = RecentProjects(tmp_path)
+    for n in range(10):
+        recent.add(tmp_path / f"p{n}", f"Project {n}")
+    assert [p.name for p in recent.folders()] == [f"p{n}" for n in range(9, 1, -1)]
+    names = recent.names()
+    assert names[tmp_path / "p9"] == "Project 9" and tmp_path / "p0" not in names
+    recent.add(tmp_path / "p9")  # reopened without a name: the old one stays
+    assert recent.names()[tmp_path / "p9"] == "Project 9"
+    recent.remove(tmp_path / "p9")
+    assert tmp_path / "p9" not in recent.names()
+
+
+def test_opening_the_open_project_again_changes_nothing(tmp_path, qapp):
+    model = ProjectModel(tmp_path / "data")
+    model.new(tmp_path / "one")
+    opened = []
+    model.projectChanged.connect(opened.append)
+    first = model.current
+    assert model.open(tmp_path / "one" / "project.kinora")
+    assert model.current is first and opened == []
+    assert model.is_open(tmp_path / "one") and not model.is_open(tmp_path / "two")
+    model.close()
+
+
+def test_a_project_from_a_newer_version_is_refused_with_the_reason(tmp_path, qapp):
+    project = create_project(tmp_path / "future")
+    project.database.execute("INSERT INTO schema_migrations VALUES (999, 'x', 'y')")
+    project.close()
+    model = ProjectModel(tmp_path / "data")
+    model.new(tmp_path / "mine")
+    assert not model.open(tmp_path / "future")
+    assert "saved by a newer Kinora Studio" in model.notifications.current.text
+    assert "Update Kinora Studio" in model.last_error
+    assert model.current.folder == tmp_path / "mine"
+    model.close()
