@@ -87,7 +87,12 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         palette = option.palette
         if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, palette.highlight().color().darker(170))
+            # A quiet fill and an accent edge: the row's own colours (state, preview)
+            # stay readable, which a full highlight would drown.
+            painter.fillRect(option.rect, QColor("#2c3442"))
+            painter.fillRect(
+                option.rect.adjusted(0, 0, -option.rect.width() + 3, 0), palette.highlight()
+            )
         elif option.state & QStyle.StateFlag.State_MouseOver:
             painter.fillRect(option.rect, QColor("#262a30"))
         metrics = painter.fontMetrics()

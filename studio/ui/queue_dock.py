@@ -84,7 +84,8 @@ class PausedBanner(QFrame):
             " border-radius: 4px; }"
             f"#QueuePausedBanner QLabel {{ color: {COLORS['text']}; }}"
         )
-        self.label = QLabel("Queue paused — the running job finishes, nothing new starts.")
+        self.label = QLabel("Queue paused — nothing new starts.")
+        self.label.setToolTip("A job already running finishes; the waiting ones start on Resume")
         self.label.setWordWrap(True)
         glyph = QLabel()
         glyph.setPixmap(icon("pause").pixmap(16, 16))
