@@ -118,8 +118,7 @@ class HistoryColumns(QIdentityProxyModel):
 
     def _text(self, source: QModelIndex, key: str) -> str:
         if key == "prompt":
-            take = source.data(HistoryRoles.Take)
-            return take.prompt or f"{take.kind} #{take.id}"
+            return source.data(Qt.ItemDataRole.DisplayRole) or ""
         if key == "seed":
             seed = source.data(HistoryRoles.Seed)
             return "" if seed is None else str(seed)

@@ -54,6 +54,14 @@ class HistoryRoles:
     Tags = TakeId + 18  # list[str], sorted
 
 
+def take_title(take: Take) -> str:
+    """What a take is called in lists: its prompt, or how it was made ("Upscale of take 10")."""
+    if take.prompt:
+        return take.prompt
+    made = take.kind.capitalize()
+    return f"{made} of take {take.parent_id}" if take.parent_id else f"{made} take {take.id}"
+
+
 _ROLE_NAMES = {
     value: name[0].lower() + name[1:]
     for name, value in vars(HistoryRoles).items()
@@ -214,7 +222,7 @@ class HistoryGrid(QAbstractListModel):
             return None
         take = self._takes[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return take.prompt or f"{take.kind} #{take.id}"
+            return take_title(take)
         return self._value(take, role)
 
     def _value(self, take: Take, role: int) -> Any:
