@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -64,7 +65,8 @@ VERBS = (
     ),
     ("clear", "Clear &Finished", "", "Remove finished and stopped jobs from the list", ""),
 )
-TOOLBAR = ("cancel", "interrupt", "pause", "retry", "duplicate", "edit", "up", "down")
+# Seven buttons keep the dock narrow; Duplicate and the rest are in the context menu.
+TOOLBAR = ("cancel", "interrupt", "pause", "retry", "edit", "up", "down")
 MENU_GROUPS = (
     ("edit", "cancel", "interrupt", "hold", "retry", "duplicate"),
     ("up", "down", "top", "bottom"),
@@ -168,7 +170,7 @@ class QueueDock(QDockWidget):
 
         self.buttons: dict[str, QToolButton] = {}
         bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 8, 4)
+        bar.setContentsMargins(6, 4, 6, 4)
         bar.setSpacing(2)
         for name in TOOLBAR:
             button = QToolButton()
@@ -179,6 +181,9 @@ class QueueDock(QDockWidget):
         bar.addStretch(1)
         self.count_label = QLabel()
         self.count_label.setProperty("role", "hint")
+        # A narrow dock drops the summary before the buttons.
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         bar.addWidget(self.count_label)
 
         self.banner = PausedBanner(queue.resume)

@@ -294,6 +294,10 @@ def test_a_job_that_crashes_the_engine_twice_is_set_aside(project, link):
     row = queue.job(bad)
     assert (row.state, row.crash_count) == ("queued", 1)
     assert ids(link) == [bad]  # nothing submitted while the engine restarts
+    index = queue.rows.index(queue.rows.row_of(bad))
+    assert queue.rows.data(index, QueueRoles.StatusText) == (
+        "Retrying after an engine crash (exit code 3: boom)"
+    )
     link.set_state("ready")
     assert ids(link) == [bad, bad]  # the same job first: it keeps its place
     link.set_state("crashed")
