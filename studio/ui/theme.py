@@ -107,6 +107,17 @@ QComboBox::drop-down { border: none; width: 18px; }
 QComboBox::down-arrow { image: url(%(icons)s/spin-down.svg); width: 10px; height: 10px; }
 QComboBox QAbstractItemView { background: %(panel)s; border: 1px solid %(border)s; }
 
+QCheckBox::indicator, QGroupBox::indicator {
+    width: 14px; height: 14px; border: 1px solid #59606b; border-radius: 3px;
+    background: %(input)s;
+}
+QCheckBox::indicator:hover { border-color: %(accent)s; }
+QCheckBox::indicator:checked, QGroupBox::indicator:checked {
+    background: %(accent)s; border-color: %(accent)s; image: url(%(icons)s/check.svg);
+}
+QCheckBox::indicator:disabled { border-color: %(border)s; background: #25282d; }
+QCheckBox:disabled { color: #5c616a; }
+
 QToolButton { border: 1px solid transparent; border-radius: 4px; padding: 3px; }
 QToolButton:hover { background: #2d3137; border-color: %(border)s; }
 QToolButton:checked { background: #2f3540; border-color: %(accent)s; }
