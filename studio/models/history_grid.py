@@ -54,6 +54,24 @@ class HistoryRoles:
     Tags = TakeId + 18  # list[str], sorted
 
 
+# Roles that are one attribute of the Take, as is.
+_ATTRIBUTES = {
+    HistoryRoles.TakeId: "id",
+    HistoryRoles.Prompt: "prompt",
+    HistoryRoles.Model: "model",
+    HistoryRoles.Rating: "rating",
+    HistoryRoles.Favourite: "favourite",
+    HistoryRoles.Duration: "duration",
+    HistoryRoles.CreatedAt: "created_at",
+    HistoryRoles.Kind: "kind",
+    HistoryRoles.Relation: "relation",
+    HistoryRoles.ParentId: "parent_id",
+    HistoryRoles.Seed: "seed",
+    HistoryRoles.Fps: "fps",
+    HistoryRoles.Shot: "shot",
+}
+
+
 def take_title(take: Take) -> str:
     """What a take is called in lists: its prompt, or how it was made ("Upscale of take 10")."""
     if take.prompt:
@@ -226,29 +244,20 @@ class HistoryGrid(QAbstractListModel):
         return self._value(take, role)
 
     def _value(self, take: Take, role: int) -> Any:
-        project = self._project
+        # Called for every role of every painted item: plain lookups, no per-call dict.
+        name = _ATTRIBUTES.get(role)
+        if name is not None:
+            return getattr(take, name)
+        if role == HistoryRoles.Take:
+            return take
         if role == HistoryRoles.ThumbnailPath:
-            return str(project.absolute(take.thumbnail_path)) if take.thumbnail_path else ""
+            return str(self._project.folder / take.thumbnail_path) if take.thumbnail_path else ""
         if role == HistoryRoles.VideoPath:
-            return str(project.absolute(take.video_path))
+            return str(self._project.folder / take.video_path)
+        if role == HistoryRoles.Tags:
+            return self._tags.get(take.id, [])
         if role == HistoryRoles.Size:
             return f"{take.width}x{take.height}" if take.width and take.height else ""
-        values = {
-            HistoryRoles.TakeId: take.id,
-            HistoryRoles.Prompt: take.prompt,
-            HistoryRoles.Model: take.model,
-            HistoryRoles.Rating: take.rating,
-            HistoryRoles.Favourite: take.favourite,
-            HistoryRoles.Duration: take.duration,
-            HistoryRoles.CreatedAt: take.created_at,
-            HistoryRoles.Kind: take.kind,
-            HistoryRoles.Relation: take.relation,
-            HistoryRoles.ParentId: take.parent_id,
-            HistoryRoles.Seed: take.seed,
-            HistoryRoles.Fps: take.fps,
-            HistoryRoles.Trashed: take.trashed_at is not None,
-            HistoryRoles.Take: take,
-            HistoryRoles.Shot: take.shot,
-            HistoryRoles.Tags: self._tags.get(take.id, []),
-        }
-        return values.get(role)
+        if role == HistoryRoles.Trashed:
+            return take.trashed_at is not None
+        return None

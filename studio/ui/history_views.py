@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QListView, QTableView, QWidget
 
 from studio.media.scrub_strip import strip_path
 from studio.models.history import History
@@ -87,25 +87,30 @@ class HistoryGridView(QListView):
         self.viewport().update()
 
 
-class HistoryListView(QTreeView):
+class HistoryListView(QTableView):
     """One row per take: thumbnail, prompt, shot, model, seed, size, duration, rating, tags,
-    date. Columns can be resized; the prompt takes the spare width."""
+    date. Columns can be resized; the prompt takes the spare width. A table, not a tree:
+    rows of one fixed height cost nothing to lay out however many pages are loaded."""
 
     def __init__(self, history: History, cache: ThumbnailCache, parent: QWidget | None = None):
         super().__init__(parent)
         self.columns = HistoryColumns(history.grid, self)
         self.setModel(self.columns)
-        self.setRootIsDecorated(False)
-        self.setItemsExpandable(False)
-        self.setUniformRowHeights(True)
-        self.setAllColumnsShowFocus(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(RowDelegate(cache, self, COLUMN["rating"]))
         self.setToolTip("Double-click or Enter to play a take; right-click for more")
-        header = self.header()
-        header.setStretchLastSection(False)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(RowDelegate.ROW_HEIGHT)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(COLUMN["prompt"], QHeaderView.ResizeMode.Stretch)
         widths = {"thumbnail": 74, "shot": 110, "model": 90, "seed": 90, "size": 72,

@@ -40,6 +40,9 @@ class _Load(QRunnable):
         image = QImage()
         try:
             if self.video and not Path(self.path).is_file():
+                if not Path(self.video).is_file():  # a take whose clip went missing
+                    self.done.loaded.emit(self.key, image)
+                    return
                 write_strip(self.video, self.path)  # decoded once per take, then reused
             image = QImage(self.path)
             if not image.isNull() and self.size is not None:
