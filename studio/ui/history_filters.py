@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from studio.models.history import History
 from studio.models.history_filters import DATE_PRESETS, day_range, human_size, preset_range
-from studio.ui.theme import icon
+from studio.ui.theme import icon, resources_dir
 
 # "No filter" in a combo's item data: a string Qt can compare ("" is a real shot: unassigned).
 ALL = "\u0000all"
@@ -102,6 +103,9 @@ class FilterBar(QWidget):
         self.history = history
         self.pick_dates: Callable[[], tuple[dt.date, dt.date] | None] = self._ask_dates
         self.favourites = self._toggle("heart", "Show favourites only")
+        marked = QIcon(icon("heart"))  # filled while the filter is on
+        marked.addFile(str(resources_dir() / "icons" / "heart-filled.svg"), state=QIcon.State.On)
+        self.favourites.setIcon(marked)
         self.rating = QComboBox()
         self.rating.setToolTip("Show takes rated at least this many stars (keys 0–5 rate)")
         self.rating.addItem("Any rating", 0)

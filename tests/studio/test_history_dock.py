@@ -369,3 +369,31 @@ def test_render_again_keeps_the_shot_and_take_tools_extend_the_menu(h):
     h.dock.take_tools = tools
     menu = h.dock.build_menu(red)
     assert seen == [red] and menu_action(menu, "Extend…") is not None
+
+
+def test_the_windows_edit_undo_takes_back_history_edits(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+    from test_ui_docks import finish, make_window
+
+    link = FakeLink()
+    link.handshake()
+    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    window = make_window(qtbot, link, settings, tmp_path)
+    try:
+        window.prompt_panel.prompt_edit.setPlainText("a red ball")
+        window.render_action.trigger()
+        finish(link, link.submitted[0], tmp_path)
+        take_id = window.history.grid.take_at(0).id
+        dock = window.history_dock
+        menu_action(dock.build_menu(take_id), "★★★").trigger()
+        menu_action(dock.build_menu(take_id), "Move to Trash").trigger()
+        assert window.undo_action.text() == f"&Undo Move Take {take_id} to the Trash"
+        window.undo_action.trigger()
+        assert window.history.grid.rowCount() == 1
+        window.undo_action.trigger()
+        assert window.history.take(take_id).rating == 0
+        window.redo_action.trigger()
+        assert window.history.take(take_id).rating == 3
+    finally:
+        window.close()
+        window.projects.close()
