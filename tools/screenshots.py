@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(app, lambda: not job.is_active, 30, "the interrupt")
         app.processEvents()
 
-        # 3. An error: one notice with the log one click away (the fake engine can fail).
+        # 3. The History dock: grid, list, lineage, trash, compare (tools/history_screenshots.py).
+        from tools.history_screenshots import shoot_history
+
+        shoot_history(app, window, take_id, args.out, save)
+
+        # 4. An error: one notice with the log one click away (the fake engine can fail).
         if not real_engine:
             panel.prompt_edit.setPlainText("[fail:out_of_memory] a green triangle grows")
             session.render()
