@@ -39,6 +39,7 @@ class History(QObject):
     tagsChanged = Signal()  # the project's tag list changed
     shotsChanged = Signal()  # the project's shot list changed
     trashChanged = Signal()  # something went into or out of the trash
+    projectChanged = Signal()  # another project (or none) is shown
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class History(QObject):
         self.grid.set_project(project, TakeFilter())
         self.tagsChanged.emit()
         self.shotsChanged.emit()
+        self.projectChanged.emit()
 
     # --- what is shown --------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ class Lineage(QObject):
         history.takeChanged.connect(self._on_take_changed)
         history.trashChanged.connect(self.refresh)
         history.grid.modelReset.connect(self._on_reset)
+        # Take ids are per project: the same number in another project is another take.
+        history.projectChanged.connect(lambda: self.show(None))
 
     @property
     def rows(self) -> int:

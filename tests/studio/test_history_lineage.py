@@ -76,6 +76,10 @@ def test_the_tree_follows_new_children_trash_and_a_vanished_take(project, qapp, 
     lone = add(project, "alone")
     lineage.show(lone)
     assert places(lineage) == {lone: (0, 0, "generated")}
+    other = create_project(tmp_path / "other")
+    history.set_project(other)  # its take ids are other takes
+    assert lineage.current_id is None and lineage.nodes == []
+    other.close()
 
 
 def test_layout_of_wide_families(qapp, project):
