@@ -31,9 +31,25 @@ JOB_KINDS = ("generate", "extend", "remix", "upscale")
 PHASES = ("loading", "encoding", "denoising", "decoding", "writing")
 """Progress phases in the order a job passes through them. `loading` is indeterminate."""
 
-CAPABILITIES = ("generate", "start_image", "end_image", "extend", "remix", "upscale", "audio")
+CAPABILITIES = (
+    "generate",
+    "start_image",
+    "end_image",
+    "extend",
+    "remix",
+    "upscale",
+    "audio",
+    "draft",
+)
 """What a model can do. `extend` means native multi-frame conditioning; every model with
-`start_image` can still extend from a single bridge frame."""
+`start_image` can still extend from a single bridge frame. `draft` means the `draft` job
+option (faster, output differs; see DRAFT_HELP) works with the model's denoiser."""
+
+DRAFT_HELP = (
+    "Draft speed: skips most of the model's work on steps where little changes (first-block "
+    "cache). Faster, but the frames differ from a full-quality render with the same seed."
+)
+"""Tooltip text for the draft option, shared by the GUI and the CLI help."""
 
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 
@@ -106,6 +122,7 @@ class GenerateJob(Job):
     guidance: float | None = None
     start_image: str | None = None
     end_image: str | None = None
+    draft: bool = False  # faster, output differs (models with the "draft" capability)
 
 
 @dataclass(kw_only=True)
@@ -121,6 +138,7 @@ class ExtendJob(Job):
     steps: int | None = None
     guidance: float | None = None
     bridge_frame: int | None = None  # frame index to continue from; None: the last frame
+    draft: bool = False  # faster, output differs (models with the "draft" capability)
 
 
 @dataclass(kw_only=True)
@@ -136,6 +154,7 @@ class RemixJob(Job):
     steps: int | None = None
     guidance: float | None = None
     reference_image: str | None = None
+    draft: bool = False  # faster, output differs (models with the "draft" capability)
 
 
 @dataclass(kw_only=True)
@@ -184,6 +203,9 @@ class ModelInfo:
     max_seconds: float = 10.0
     default_steps: int = 30
     default_guidance: float = 5.0
+    min_steps: int = 1  # fewer steps than this are refused (LTX-Video needs 2)
+    # How many of a source clip's last frames an extend conditions on (1: one bridge frame).
+    context_frames: int = 1
     path: str | None = None
     notes: str = ""  # one line a person can read: what the model is good and bad at
     # Added in the model manager (older peers leave them at their defaults):

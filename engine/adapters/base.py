@@ -44,6 +44,9 @@ class SampleRequest:
     # how much of it to re-imagine (0: keep, 1: ignore).
     init_video: np.ndarray | None = None
     strength: float = 1.0
+    # Draft speed (models with the "draft" capability): cache the denoiser's blocks across
+    # steps where little changes. Faster; the output differs from a full render.
+    draft: bool = False
 
 
 class VideoModel(ABC):
@@ -53,6 +56,8 @@ class VideoModel(ABC):
     # Set by the registry before `load`: how to place the weights (engine.memory_plan).
     # Diffusers adapters pass it to `diffusers_common.load_pipeline(..., plan=...)`.
     memory_plan: Any = None
+    # What `load` chose for attention and compilation, with reasons (engine.adapters.speedups).
+    speedups: dict[str, str] = {}  # replaced (never mutated) by each load
 
     @abstractmethod
     def load(self, device: torch.device, dtype: torch.dtype) -> None:

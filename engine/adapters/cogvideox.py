@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from engine.adapters import diffusers_common as common
+from engine.adapters import speedups
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.protocol import ErrorKind, ModelInfo
 
@@ -52,6 +53,8 @@ def probe(folder: Path) -> ModelInfo | None:
         # Video-to-video re-noises the encoded source; 1.5's temporal patches would need an
         # even number of latent frames, which the 4k+1 frame rule does not give.
         capabilities.append("remix")
+    if layout["draft"]:
+        capabilities.append("draft")
     version = "1.5" if layout["patch_size_t"] else "1.0"
     tiny = layout["inner_dim"] < TINY_INNER_DIM
     return ModelInfo(
@@ -108,6 +111,7 @@ def _layout(folder: Path) -> dict[str, Any]:
         "learned_positions": bool(transformer.get("use_learned_positional_embeddings", False)),
         "max_text": int(transformer.get("max_text_seq_length", 226)),
         "fps": 16 if patch_t else 8,
+        "draft": speedups.supports_draft(transformer),
     }
 
 
@@ -144,6 +148,10 @@ class CogVideoXModel(VideoModel):
         self.pipe = common.load_pipeline(
             pipeline_cls, self.folder, dtype, device, plan=self.memory_plan
         )
+        # CogVideoX's attention calls torch's SDPA itself: no backend to choose.
+        self.speedups = common.apply_speedups(
+            self.pipe, device, self.memory_plan, masked=False, dispatched=False
+        )
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
 
@@ -170,6 +178,7 @@ class CogVideoXModel(VideoModel):
     def check_request(self, request: SampleRequest) -> str:
         """Validate `request` against this model; return the pipeline class to run it."""
         bad, unsupported = ErrorKind.BAD_INPUT, ErrorKind.UNSUPPORTED
+        common.check_draft(request, self.info)
         common.check_size_and_frames(
             request, "CogVideoX", self.layout["multiple"], self.layout["frame_multiple"]
         )
@@ -223,7 +232,8 @@ class CogVideoXModel(VideoModel):
             kwargs["num_frames"] = request.num_frames
         if pipeline_name == "CogVideoXImageToVideoPipeline":
             kwargs["image"] = Image.fromarray(request.cond_frames[0])
-        latents = pipe(**kwargs)[0]
+        with speedups.draft_cache(self.pipe, request.draft):
+            latents = pipe(**kwargs)[0]
         # CogVideoX 1.5 pads the front with frames to fill its temporal patches; the
         # pipelines drop them before decoding, and so must every later step here.
         wanted = (request.num_frames - 1) // self.layout["temporal"] + 1

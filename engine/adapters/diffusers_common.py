@@ -176,6 +176,29 @@ def apply_memory_plan(pipe: Any, plan: Any, device: torch.device) -> Any:
     return pipe
 
 
+def apply_speedups(
+    pipe: Any, device: torch.device, plan: Any, *, masked: bool, dispatched: bool = True
+) -> dict[str, str]:
+    """The attention backend and (when switched on) block compilation for a placed pipeline.
+
+    `masked` / `dispatched` describe the family's attention (see `speedups.choose_attention`);
+    the plan's placement decides whether compiled blocks would fight offload hooks.
+    """
+    from engine.adapters import speedups
+
+    placement = getattr(plan, "placement", "device")
+    return speedups.apply(pipe, device, masked=masked, dispatched=dispatched, placement=placement)
+
+
+def check_draft(request: Any, info: Any) -> None:
+    """UNSUPPORTED when a draft is asked of a model without the "draft" capability."""
+    if getattr(request, "draft", False) and not info.can("draft"):
+        raise engine_error(
+            ErrorKind.UNSUPPORTED,
+            f"{info.name} has no draft speed: its denoiser has too few blocks to cache",
+        )
+
+
 def load_component(model_cls: type, folder: Path, dtype: torch.dtype, device: torch.device):
     """One model outside a pipeline (e.g. LTX's latent upsampler): local, safetensors only."""
     model = model_cls.from_pretrained(

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from engine.adapters import diffusers_common as common
+from engine.adapters import speedups
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.protocol import ErrorKind, ModelInfo
 
@@ -47,6 +48,9 @@ SIZES_TINY = {"16:9": [[64, 32]], "9:16": [[32, 64]], "1:1": [[32, 32]]}
 NOTES = "LTX-Video: fast 768x512 clips at 24 fps; keyframes and extend with 0.9.5+ folders."
 NOTES_TINY = "Tiny random-weight LTX-Video for tests: right shapes and code paths, noisy pixels."
 PREVIEW_UPSCALE = 4  # latent cells are 32 px on real models; a 768x512 job previews at 96x64
+# A one-step schedule is the single sigma 1.0, which LTX's terminal shift stretches by 0/0:
+# NaN timesteps, and a crash or an all-NaN clip.
+MIN_STEPS = 2
 
 
 def probe(folder: Path) -> ModelInfo | None:
@@ -70,6 +74,8 @@ def probe(folder: Path) -> ModelInfo | None:
     capabilities.append("remix")
     if has_upsampler:
         capabilities.append("upscale")
+    if layout["draft"]:
+        capabilities.append("draft")
     tiny = layout["inner_dim"] < TINY_INNER_DIM
     return ModelInfo(
         id=folder.name,
@@ -84,9 +90,21 @@ def probe(folder: Path) -> ModelInfo | None:
         max_seconds=1.0 if tiny else 5.0,  # trained up to 121 frames at 24 fps
         default_steps=2 if tiny else 40,
         default_guidance=3.0,
+        min_steps=MIN_STEPS,
+        context_frames=context_frames(layout) if kind == "condition" else 1,
         path=str(folder),
         notes=NOTES_TINY if tiny else NOTES,
     )
+
+
+def context_frames(layout: dict[str, Any]) -> int:
+    """Source frames an extend conditions on: one latent chunk plus the first frame.
+
+    The condition pipeline encodes a conditioning video only as k * temporal + 1 frames
+    (`trim_conditioning_sequence`; 9 for the real x8 VAE): a whole latent chunk carries the
+    clip's motion into the continuation, where a single frame carries only its look.
+    """
+    return layout["temporal"] + 1
 
 
 def create(info: ModelInfo, folder: Path) -> LTXModel:
@@ -109,6 +127,7 @@ def _layout(folder: Path) -> dict[str, Any]:
         # the pipelines refuse anything but multiples of 32, whatever the VAE's ratio
         "multiple": max(SIZE_MULTIPLE, spatial),
         "temporal": int(temporal) * int(transformer.get("patch_size_t", 1)),
+        "draft": speedups.supports_draft(transformer),
     }
 
 
@@ -138,6 +157,8 @@ class LTXModel(VideoModel):
         self.pipe = common.load_pipeline(
             pipeline_cls, self.folder, dtype, device, plan=self.memory_plan
         )
+        # LTX masks its padded text tokens in cross-attention: flash kernels refuse masks.
+        self.speedups = common.apply_speedups(self.pipe, device, self.memory_plan, masked=True)
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
         if self.info.can("upscale"):
@@ -180,10 +201,11 @@ class LTXModel(VideoModel):
     def check_request(self, request: SampleRequest) -> str:
         """Validate `request` against this model; return the pipeline class to run it."""
         unsupported = ErrorKind.UNSUPPORTED
-        if request.steps < 2:
-            # A one-step schedule is the single sigma 1.0, which LTX's terminal shift
-            # stretches by 0/0: NaN timesteps, and a crash or an all-NaN clip.
-            raise common.engine_error(ErrorKind.BAD_INPUT, "LTX-Video needs at least 2 steps")
+        if request.steps < MIN_STEPS:
+            raise common.engine_error(
+                ErrorKind.BAD_INPUT, f"LTX-Video needs at least {MIN_STEPS} steps"
+            )
+        common.check_draft(request, self.info)
         common.check_size_and_frames(
             request, "LTX-Video", self.layout["multiple"], self.layout["temporal"]
         )
@@ -232,7 +254,9 @@ class LTXModel(VideoModel):
             kwargs["conditions"] = self._conditions(request.cond_frames)
         elif request.cond_frames:
             kwargs["image"] = Image.fromarray(request.cond_frames[0])
-        return self._unpack(pipe(**kwargs)[0], shape)
+        with speedups.draft_cache(self.pipe, request.draft):
+            latents = pipe(**kwargs)[0]
+        return self._unpack(latents, shape)
 
     def _latent_grid(self, request: SampleRequest) -> tuple[int, int, int]:
         frames = (request.num_frames - 1) // self.layout["temporal"] + 1

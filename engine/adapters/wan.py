@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine.adapters import diffusers_common as common
+from engine.adapters import speedups
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.protocol import ErrorKind, ModelInfo
 
@@ -82,6 +83,8 @@ def probe(folder: Path) -> ModelInfo | None:
         capabilities.append("end_image")  # the 36-channel layout conditions on a last frame
     if kind in ("t2v", "v2v") and layout["plain_latents"]:
         capabilities.append("remix")
+    if layout["draft"]:
+        capabilities.append("draft")
 
     tiny = layout["inner_dim"] < TINY_INNER_DIM
     return ModelInfo(
@@ -117,6 +120,7 @@ def _layout(folder: Path, index: dict[str, Any]) -> dict[str, Any]:
     return {
         "inner_dim": int(transformer.get("num_attention_heads", 12))
         * int(transformer.get("attention_head_dim", 128)),
+        "draft": speedups.supports_draft(transformer),
         "z_dim": z_dim,
         "multiple": int(vae.get("scale_factor_spatial", 8)) * int(patch[1]),
         "temporal": int(vae.get("scale_factor_temporal", 4)),
@@ -194,6 +198,8 @@ class WanModel(VideoModel):
         self.pipe = common.load_pipeline(
             pipeline_cls, self.folder, dtypes, device, plan=self.memory_plan
         )
+        # Wan passes no attention mask (its text is zero-padded): flash kernels can run it.
+        self.speedups = common.apply_speedups(self.pipe, device, self.memory_plan, masked=False)
         self.set_vae_tiling(self.vae_tiling)
         self._siblings = {pipeline_cls: self.pipe}
 
@@ -222,6 +228,7 @@ class WanModel(VideoModel):
     def check_request(self, request: SampleRequest) -> str:
         """Validate `request` against this model; return the pipeline class to run it."""
         bad, unsupported = ErrorKind.BAD_INPUT, ErrorKind.UNSUPPORTED
+        common.check_draft(request, self.info)
         m = self.layout["multiple"]
         if request.width % m or request.height % m:
             raise common.engine_error(
@@ -295,7 +302,8 @@ class WanModel(VideoModel):
             last = request.num_frames - 1
             if last != 0 and last in request.cond_frames:
                 kwargs["last_image"] = Image.fromarray(request.cond_frames[last])
-        return pipe(**kwargs)[0]
+        with speedups.draft_cache(self.pipe, request.draft):
+            return pipe(**kwargs)[0]
 
     # -- decoding ------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Extend: continue a clip forward, keeping its subject, motion and colour.
 
-The continuation is generated at the source's fps, conditioned on the bridge frame (or on the
-last up-to-4 frames when the model conditions on several natively), colour-matched to the
-source, and joined without repeating the overlap. A seam measure goes into the recipe.
+The continuation is generated at the source's fps, conditioned on the bridge frame (or, when
+the model conditions on several natively, on the last `ModelInfo.context_frames` frames up to
+the bridge: LTX-Video takes one latent chunk, 9 frames), colour-matched to the source, and
+joined without repeating the overlap. A seam measure goes into the recipe.
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ from engine.protocol import ExtendJob, ModelInfo
 from engine.recipe import build_recipe
 from engine.registry import ModelEntry, Registry
 
-MAX_CONTEXT_FRAMES = 4
 DEFAULT_MODEL = "demo"
+
+
+def context_frame_count(info: ModelInfo, bridge: int) -> int:
+    """How many source frames, ending at `bridge`, the continuation is conditioned on.
+
+    The model's own number when it extends natively (its adapter knows what its conditioning
+    path encodes well), one bridge frame otherwise; never more than the clip has.
+    """
+    wanted = max(1, int(info.context_frames)) if info.can("extend") else 1
+    return min(wanted, bridge + 1)
 
 
 def check_inputs(job: ExtendJob, info: ModelInfo, multiple: int = 8) -> None:
@@ -77,7 +87,7 @@ def run(ctx: JobContext) -> JobOutput:
     # 1. resolve defaults: the source's size and fps; context frames ending at the bridge
     source, fps = read_video(job.source_clip)
     bridge = len(source) - 1 if job.bridge_frame is None else job.bridge_frame
-    context_count = min(MAX_CONTEXT_FRAMES if info.can("extend") else 1, bridge + 1)
+    context_count = context_frame_count(info, bridge)
     context = source[bridge - context_count + 1 : bridge + 1]
     src_h, src_w = source.shape[1:3]
     # Generate at the nearest size the model accepts; resized back to the source's after.

@@ -43,6 +43,7 @@ DEFAULT_INFO: dict[str, Any] = {
     "max_seconds": 4.0,
     "default_steps": 4,
     "default_guidance": 1.0,
+    "context_frames": 4,  # extends from the last 4 frames, as multi-frame models do
 }
 
 

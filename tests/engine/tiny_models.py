@@ -228,7 +228,7 @@ def _tiny_t5_encoder(vocab_size: int):
     return T5EncoderModel(config).eval()
 
 
-def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
+def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0, layers: int = 1):
     """The tiny random-weight LTX-Video pipeline in memory (what `build_tiny_ltx` saves).
 
     Configs as in diffusers' tests/pipelines/ltx/test_ltx*.py: 8 latent channels, a VAE that
@@ -237,6 +237,7 @@ def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
     published LTX-Video folders (dynamic shifting), so the same code paths run.
     variant "t2v": LTXPipeline; "i2v": LTXImageToVideoPipeline; "condition":
     LTXConditionPipeline with a timestep-conditioned VAE decoder, as LTX-Video 0.9.5+.
+    `layers`: transformer blocks (2 or more give the draft-speed cache a block to skip).
     """
     from diffusers import (
         AutoencoderKLLTXVideo,
@@ -267,7 +268,7 @@ def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
         num_attention_heads=4,
         attention_head_dim=8,
         cross_attention_dim=32,
-        num_layers=1,
+        num_layers=layers,
         caption_channels=TINY_TEXT_DIM,
     )
     torch.manual_seed(seed)
@@ -312,7 +313,11 @@ def tiny_ltx_pipeline(variant: str = "t2v", seed: int = 0):
 
 
 def build_tiny_ltx(
-    folder: Path, variant: str = "t2v", seed: int = 0, latent_upsampler: bool = False
+    folder: Path,
+    variant: str = "t2v",
+    seed: int = 0,
+    latent_upsampler: bool = False,
+    layers: int = 1,
 ) -> Path:
     """Write a tiny random-weight LTX-Video pipeline to `folder` (safetensors only).
 
@@ -325,7 +330,7 @@ def build_tiny_ltx(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tiny_ltx_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
+    tiny_ltx_pipeline(variant, seed, layers).save_pretrained(folder, safe_serialization=True)
     if latent_upsampler:
         torch.manual_seed(seed)
         upsampler = LTXLatentUpsamplerModel(
@@ -353,7 +358,7 @@ def tiny_cogvideox_scheduler(snr_shift_scale: float = 1.0):
     )
 
 
-def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
+def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0, layers: int = 1):
     """The tiny random-weight CogVideoX pipeline in memory (what `build_tiny_cogvideox` saves).
 
     Configs as in diffusers' tests/pipelines/cogvideo/test_cogvideox*.py, CogVideoX 1.0
@@ -362,7 +367,7 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
     positions (as CogVideoX-2b); "i2v": CogVideoXImageToVideoPipeline with learned positional
     embeddings, which, as in the real CogVideoX-5b-I2V, only work at the trained size;
     "t2v-1.5": CogVideoXPipeline in the 1.5 layout (RoPE, 2-frame temporal patches, so the
-    pipeline pads the latents in time).
+    pipeline pads the latents in time). `layers`: transformer blocks (see tiny_ltx_pipeline).
     """
     from diffusers import (
         AutoencoderKLCogVideoX,
@@ -387,7 +392,7 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
         out_channels=4,
         time_embed_dim=2,
         text_embed_dim=TINY_TEXT_DIM,
-        num_layers=1,
+        num_layers=layers,
         sample_width=4,
         sample_height=2,
         sample_frames=9,
@@ -423,12 +428,14 @@ def tiny_cogvideox_pipeline(variant: str = "t2v", seed: int = 0):
     return pipe
 
 
-def build_tiny_cogvideox(folder: Path, variant: str = "t2v", seed: int = 0) -> Path:
+def build_tiny_cogvideox(
+    folder: Path, variant: str = "t2v", seed: int = 0, layers: int = 1
+) -> Path:
     """Write a tiny random-weight CogVideoX pipeline to `folder` (safetensors only).
 
     See `tiny_cogvideox_pipeline` for the variants. The same seed writes the same weights.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tiny_cogvideox_pipeline(variant, seed).save_pretrained(folder, safe_serialization=True)
+    tiny_cogvideox_pipeline(variant, seed, layers).save_pretrained(folder, safe_serialization=True)
     return folder
