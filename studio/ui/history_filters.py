@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSize, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +22,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QProxyStyle,
     QPushButton,
+    QStyle,
+    QToolBar,
     QToolButton,
     QWidget,
 )
@@ -95,6 +98,15 @@ class DateRangeDialog(QDialog):
         return self.first.date().toPython(), self.last.date().toPython()
 
 
+class _WideExtension(QProxyStyle):
+    """The tool bar's "more" button as wide as the other buttons, not a 12-pixel sliver."""
+
+    def pixelMetric(self, metric, option=None, widget=None) -> int:
+        if metric == QStyle.PixelMetric.PM_ToolBarExtensionExtent:
+            return 24
+        return super().pixelMetric(metric, option, widget)
+
+
 class FilterBar(QWidget):
     """Favourites, rating, model, shot, tag, dates, trash: one row of compact controls."""
 
@@ -125,12 +137,26 @@ class FilterBar(QWidget):
         self.clear.setToolTip("Clear every filter and the search")
         self.clear.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
+        # A tool bar, so a narrow dock moves the last filters behind a » button instead of
+        # forcing the whole window wider; Trash and Clear stay in sight at the right.
+        self.bar = QToolBar()
+        self.bar.setObjectName("HistoryFilters")
+        self.bar.setIconSize(QSize(16, 16))
+        self.bar.setStyleSheet(
+            "#HistoryFilters { border: none; background: transparent; spacing: 4px; }"
+        )
+        for widget in (self.favourites, self.rating, self.model, self.shot, self.tag, self.dates):
+            self.bar.addWidget(widget)
+        self._style = _WideExtension()
+        self.bar.setStyle(self._style)
+        more = self.bar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if more is not None:  # the style's own arrow is a few grey pixels on this theme
+            more.setIcon(icon("chevron-down"))
+            more.setToolTip("More filters")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
-        for widget in (self.favourites, self.rating, self.model, self.shot, self.tag, self.dates):
-            row.addWidget(widget)
-        row.addStretch(1)
+        row.addWidget(self.bar, 1)
         row.addWidget(self.trash)
         row.addWidget(self.clear)
 
