@@ -100,6 +100,8 @@ def test_probe_describes_each_tiny_folder(folders):
     assert (t2v_info.frame_multiple, t2v_info.frame_offset) == (4, 1)  # the tiny VAE is x4
     assert t2v_info.default_fps == 24 and t2v_info.fps_choices == [24, 25, 30]
     assert t2v_info.default_steps == 2 and t2v_info.default_guidance == 3.0
+    assert t2v_info.min_steps == 2  # one step is a NaN schedule for LTX
+    assert t2v_info.context_frames == 1  # no multi-frame extend without the condition pipeline
     assert t2v_info.sizes == {"16:9": [[64, 32]], "9:16": [[32, 64]], "1:1": [[32, 32]]}
     assert ltx.probe(folders["i2v"]).capabilities == ["generate", "start_image", "remix"]
     assert ltx.probe(folders["condition"]).capabilities == [
@@ -109,14 +111,16 @@ def test_probe_describes_each_tiny_folder(folders):
         "extend",
         "remix",
         "upscale",  # its latent_upsampler folder
-    ]
+    ]  # and no "draft": the tiny transformer has a single block, nothing to skip
+    # extend conditions on one latent chunk plus the first frame: 4 + 1 with the tiny VAE
+    assert ltx.probe(folders["condition"]).context_frames == 5
 
 
 def test_probe_gives_real_rules_for_a_real_sized_config(folders, tmp_path):
     folder = tmp_path / "ltx-2b-like"
     shutil.copytree(folders["condition"], folder)
     for component, changes in {
-        "transformer": {"num_attention_heads": 32, "attention_head_dim": 64},
+        "transformer": {"num_attention_heads": 32, "attention_head_dim": 64, "num_layers": 28},
         # LTX-Video 0.9.x: 4x4 pixel patches then three x2 stages in space and time
         "vae": {"patch_size": 4, "spatio_temporal_scaling": [True, True, True, False]},
     }.items():
@@ -126,6 +130,8 @@ def test_probe_gives_real_rules_for_a_real_sized_config(folders, tmp_path):
     assert (info.frame_multiple, info.frame_offset) == (8, 1)
     assert info.sizes["16:9"][0] == [768, 512] and info.sizes["1:1"] == [[512, 512]]
     assert info.default_steps == 40 and info.max_seconds == 5.0
+    assert info.context_frames == 9  # k * 8 + 1 frames, the condition pipeline's video rule
+    assert "draft" in info.capabilities and info.min_steps == 2
     assert all(w % 32 == 0 and h % 32 == 0 for sizes in info.sizes.values() for w, h in sizes)
 
 

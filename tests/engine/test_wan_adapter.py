@@ -74,7 +74,7 @@ def halves_image(left, right, size=32) -> np.ndarray:
 def test_probe_describes_the_tiny_t2v_folder(folders):
     info = wan.probe(folders["t2v"])
     assert info.id == "tiny-wan-t2v" and info.family == "wan"
-    assert info.capabilities == ["generate", "remix"]
+    assert info.capabilities == ["generate", "remix", "draft"]
     assert (info.frame_multiple, info.frame_offset) == (4, 1)
     assert info.default_fps == 16 and info.fps_choices == [8, 12, 16, 24]
     assert info.default_steps == 2  # detected as a tiny test model
@@ -85,7 +85,7 @@ def test_probe_describes_the_tiny_t2v_folder(folders):
 
 def test_probe_describes_the_i2v_folder_with_end_frame(folders):
     info = wan.probe(folders["i2v"])
-    assert info.capabilities == ["generate", "start_image", "end_image"]
+    assert info.capabilities == ["generate", "start_image", "end_image", "draft"]
     assert "2.2" in info.name  # no CLIP image encoder: the Wan 2.2 layout
 
 
@@ -132,7 +132,7 @@ def test_safetensors_next_to_pickles_is_accepted(folders, tmp_path):
     folder = tmp_path / "mixed"
     shutil.copytree(folders["t2v"], folder)
     (folder / "transformer" / "diffusion_pytorch_model.bin").write_bytes(b"not a pickle")
-    assert wan.probe(folder).capabilities == ["generate", "remix"]
+    assert wan.probe(folder).capabilities == ["generate", "remix", "draft"]
 
 
 def test_folder_with_no_weights_is_reported_incomplete(folders, tmp_path):
@@ -243,7 +243,7 @@ def test_ti2v_folder_does_text_and_pins_the_start_image(tmp_path):
     """Wan 2.2 TI2V-5B layout: one WanPipeline; a start image pins the first latent frame."""
     folder = build_tiny_wan(tmp_path / "tiny-wan-ti2v", "ti2v")
     info = wan.probe(folder)
-    assert info.capabilities == ["generate", "start_image"]  # no end frame, no remix
+    assert info.capabilities == ["generate", "start_image", "draft"]  # no end frame, no remix
     assert all(w % 32 == 0 and h % 32 == 0 for sizes in info.sizes.values() for w, h in sizes)
     model = wan.create(info, folder)
     model.load(CPU, torch.float32)
