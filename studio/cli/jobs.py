@@ -83,17 +83,28 @@ def build_job(args: argparse.Namespace) -> protocol.Job:
             guidance=args.guidance,
             start_image=_input_file(args.image, "start image") if args.image else None,
             end_image=_input_file(args.end_image, "end image") if args.end_image else None,
+            draft=args.draft,
         )
     clip = _input_file(args.clip, "clip")
     if os.path.exists(common["output_path"]) and os.path.samefile(clip, common["output_path"]):
         raise BadInput("the output would overwrite the source clip; choose another name")
     if args.command == "extend":
         return protocol.ExtendJob(
-            **common, parent=clip, source_clip=clip, seconds=args.seconds, prompt=args.prompt
+            **common,
+            parent=clip,
+            source_clip=clip,
+            seconds=args.seconds,
+            prompt=args.prompt,
+            draft=args.draft,
         )
     if args.command == "remix":
         return protocol.RemixJob(
-            **common, parent=clip, source_clip=clip, prompt=args.prompt, strength=args.strength
+            **common,
+            parent=clip,
+            source_clip=clip,
+            prompt=args.prompt,
+            strength=args.strength,
+            draft=args.draft,
         )
     if args.command == "upscale":
         return protocol.UpscaleJob(
@@ -107,10 +118,20 @@ def build_job(args: argparse.Namespace) -> protocol.Job:
 
 
 def check_model(job: protocol.Job, ready: protocol.Ready) -> None:
-    """Refuse a model id the engine does not have (folders are the engine's to check)."""
+    """Refuse a model id the engine does not have, or a --draft it cannot do (folders are
+    the engine's to check)."""
     if os.path.isabs(job.model):
         return
     known = [m.id for m in ready.models]
     if job.model not in known:
         listed = ", ".join(known) if known else "none installed"
         raise BadInput(f"unknown model {job.model!r}; available: {listed}")
+    if job.kind == "extend" and job.model == "demo":
+        return  # the default: the engine continues with the model that made the clip
+    info = next(m for m in ready.models if m.id == job.model)
+    if getattr(job, "draft", False) and not info.can("draft"):
+        with_draft = ", ".join(m.id for m in ready.models if m.can("draft")) or "none installed"
+        raise BadInput(
+            f"{job.model} has no draft speed option; drop --draft, or use a model that has "
+            f"it ({with_draft})"
+        )

@@ -108,6 +108,14 @@ def _job_options(sub: argparse.ArgumentParser) -> None:
     )
 
 
+def _draft_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--draft",
+        action="store_true",
+        help=f"{protocol.DRAFT_HELP} Models that list 'draft' in `studio models` only.",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole `studio` command line (no subcommand: the GUI)."""
     parser = OneLineParser(
@@ -131,12 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--negative", default="", metavar="TEXT", help="what to avoid")
     gen.add_argument("--image", metavar="START.png", help="start frame (image-to-video)")
     gen.add_argument("--end-image", metavar="END.png", help="end frame, where supported")
+    _draft_option(gen)
 
     ext = subs.add_parser("extend", help="continue a clip by N seconds")
     ext.add_argument("clip", help="the clip to continue")
     _job_options(ext)
     ext.add_argument("--seconds", type=seconds_arg, default=2.0, help="how much to add")
     ext.add_argument("--prompt", help="default: the prompt in the clip's recipe")
+    _draft_option(ext)
 
     rmx = subs.add_parser("remix", help="video-to-video with a new prompt")
     rmx.add_argument("clip", help="the source clip (layout and timing are kept)")
@@ -145,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     rmx.add_argument(
         "--strength", type=strength_arg, default=0.6, help="0 keeps the source, 1 ignores it"
     )
+    _draft_option(rmx)
 
     ups = subs.add_parser("upscale", help="spatial x2/x4 and/or frame rate x2")
     ups.add_argument("clip", help="the clip to upscale")
