@@ -1,4 +1,4 @@
-"""Playback state of the player: the clip, the current frame, play/pause, loop.
+"""Playback state of the player: the clip, the current frame, play/pause, loop, zoom.
 
 The frame clock is a QTimer at the clip's frame rate. When the timer falls behind (a busy
 event loop), playback follows the wall clock and skips frames instead of slowing down, as a
@@ -14,6 +14,12 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from studio.media.video_reader import ClipInfo, VideoReader, VideoReadError
+
+ZOOM_FIT = 0.0
+"""`zoom` value for "scale the picture to fit the view" (the default)."""
+
+ZOOM_STEPS = (1.0, 2.0, 4.0)
+"""Fixed zoom levels besides fit: 100% is pixel-exact, 200% and 400% for tiny clips."""
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -32,6 +38,7 @@ class PlayerModel(QObject):
     frameChanged = Signal(int)
     playingChanged = Signal(bool)
     loopChanged = Signal(bool)
+    zoomChanged = Signal(float)  # ZOOM_FIT, or a scale factor (1.0 = 100%)
 
     def __init__(
         self, parent: QObject | None = None, clock: Callable[[], float] = time.monotonic
@@ -44,6 +51,7 @@ class PlayerModel(QObject):
         self.frame_index = 0
         self.playing = False
         self.loop = True
+        self.zoom = ZOOM_FIT
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
@@ -183,6 +191,30 @@ class PlayerModel(QObject):
         if due != self.frame_index:
             self.frame_index = due
             self.frameChanged.emit(due)
+
+    def position_seconds(self) -> float:
+        """Where playback is, in seconds: between frames while playing (the clock the
+        sound follows), the current frame's start time when paused."""
+        if self._reader is None or not self.fps:
+            return 0.0
+        if not self.playing:
+            return self.frame_index / self.fps
+        started, first = self._play_origin
+        return first / self.fps + max(0.0, self._clock() - started)
+
+    # --- zoom -----------------------------------------------------------------------------
+
+    def set_zoom(self, zoom: float) -> None:
+        """ZOOM_FIT (scale to the view) or a factor: 1.0 shows every pixel as one pixel."""
+        zoom = ZOOM_FIT if zoom <= 0 else min(8.0, float(zoom))
+        if zoom != self.zoom:
+            self.zoom = zoom
+            self.zoomChanged.emit(zoom)
+
+    @property
+    def zoom_text(self) -> str:
+        """ "Fit" or "100%", for the zoom indicator."""
+        return "Fit" if self.zoom == ZOOM_FIT else f"{self.zoom * 100:.0f}%"
 
     # --- display text -------------------------------------------------------------------
 

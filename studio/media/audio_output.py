@@ -1,0 +1,119 @@
+"""The sound device for the player: a QAudioSink pulling PCM from memory (QtMultimedia).
+
+QtMultimedia comes with PySide6-Addons and needs PulseAudio's client library on Linux
+(Debian `libpulse0`). Either may be missing, and a server or CI has no sound device at all:
+`open_output()` then returns an output whose `available` is False and whose `reason` says
+why in a few words, and the player plays the picture silently.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
+
+from studio.media.audio_track import BYTES_PER_SAMPLE, AudioTrack
+
+log = logging.getLogger(__name__)
+
+
+class SilentOutput:
+    """No device: every verb does nothing; `reason` says why."""
+
+    available = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def start(self, track: AudioTrack, byte_offset: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def position(self) -> float | None:
+        return None
+
+    def set_muted(self, muted: bool) -> None:
+        pass
+
+
+class QtAudioOutput(QObject):
+    """Plays an AudioTrack from a byte offset on the default output device."""
+
+    available = True
+    reason = ""
+
+    def __init__(self, multimedia, device, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._mm = multimedia
+        self._device = device
+        self._sink = None
+        self._buffer: QBuffer | None = None
+        self._data: QByteArray | None = None
+        self._track: AudioTrack | None = None
+        self._start_seconds = 0.0
+        self._muted = False
+
+    def _format(self, track: AudioTrack):
+        fmt = self._mm.QAudioFormat()
+        fmt.setSampleRate(track.sample_rate)
+        fmt.setChannelCount(track.channels)
+        fmt.setSampleFormat(self._mm.QAudioFormat.SampleFormat.Int16)
+        return fmt
+
+    def start(self, track: AudioTrack, byte_offset: int) -> None:
+        """Play `track` from `byte_offset` (stops what was playing)."""
+        self.stop()
+        if track is not self._track:
+            # One copy per clip: a seek is then only a new read position in this buffer.
+            self._data = QByteArray(track.pcm)
+            self._buffer = QBuffer(self._data, self)
+            self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+            self._sink = self._mm.QAudioSink(self._device, self._format(track), self)
+            self._track = track
+        self._buffer.seek(byte_offset)
+        self._start_seconds = track.seconds_at(byte_offset)
+        self._sink.setVolume(0.0 if self._muted else 1.0)
+        self._sink.start(self._buffer)
+
+    def stop(self) -> None:
+        """Stop playing (the buffer stays, for the next start)."""
+        if self._sink is not None:
+            self._sink.stop()
+
+    def position(self) -> float | None:
+        """Seconds into the track being heard now: what the sink has taken, less what
+        still waits in its buffer; None when stopped."""
+        sink = self._sink
+        if sink is None or self._track is None:
+            return None
+        if sink.state() not in (self._mm.QAudio.State.ActiveState, self._mm.QAudio.State.IdleState):
+            return None
+        rate = self._track.sample_rate * self._track.channels * BYTES_PER_SAMPLE
+        waiting = max(0, sink.bufferSize() - sink.bytesFree()) / rate
+        return self._start_seconds + sink.processedUSecs() / 1e6 - waiting
+
+    def set_muted(self, muted: bool) -> None:
+        """Volume 0 while muted; playback (and sync) go on."""
+        self._muted = muted
+        if self._sink is not None:
+            self._sink.setVolume(0.0 if muted else 1.0)
+
+
+def open_output(parent: QObject | None = None) -> QtAudioOutput | SilentOutput:
+    """The default sound device, or a SilentOutput saying why there is none."""
+    try:
+        from PySide6 import QtMultimedia
+    except ImportError as exc:
+        log.info("no QtMultimedia: %s", exc)
+        reason = (
+            "sound output needs the PulseAudio library (libpulse0)"
+            if "libpulse" in str(exc)
+            else "sound output needs Qt Multimedia (PySide6-Addons)"
+        )
+        return SilentOutput(reason)
+    device = QtMultimedia.QMediaDevices.defaultAudioOutput()
+    if device.isNull():
+        return SilentOutput("no sound output device")
+    return QtAudioOutput(QtMultimedia, device, parent)
