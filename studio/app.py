@@ -14,13 +14,16 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from studio import paths
+from studio.media.audio_output import open_output
 from studio.models.engine_status import EngineStatus
 from studio.models.history import History
 from studio.models.notifications import Notifications
+from studio.models.player_audio import PlayerAudio
 from studio.models.player_model import PlayerModel
 from studio.models.project import ProjectModel, connect_models
 from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
+from studio.models.take_tools import TakeTools
 from studio.models.undo import EditHistory
 from studio.ui.main_window import MainWindow
 from studio.ui.project_actions import ProjectActions
@@ -50,9 +53,25 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     session = RenderSession(link, data / "renders", notifications, queue=queue)
     status = EngineStatus(link, notifications)
     player = PlayerModel()
-    window = MainWindow(session, status, player, settings, queue, history, edits)
+    # The clip's sound on the picture's clock; silent (and saying why) without a device.
+    audio = PlayerAudio(player, open_output())
+    tools = TakeTools(link, queue, history, session.settings, notifications)
+    window = MainWindow(
+        session, status, player, settings, queue, history, edits, take_tools=tools, audio=audio
+    )
     # The models have no Qt parent: the window keeps them alive for its lifetime.
-    window.models = (notifications, projects, queue, history, session, status, player, edits)
+    window.models = (
+        notifications,
+        projects,
+        queue,
+        history,
+        session,
+        status,
+        player,
+        edits,
+        audio,
+        tools,
+    )
     window.projects = projects
     window.project_actions = ProjectActions(window, projects, queue)
     return window

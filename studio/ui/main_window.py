@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 
 from studio.models.engine_status import EngineStatus
 from studio.models.history import History
+from studio.models.player_audio import PlayerAudio
 from studio.models.player_model import PlayerModel
 from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
+from studio.models.take_tools import TakeTools
 from studio.models.undo import EditHistory
 from studio.ui.history_dock import HistoryDock
 from studio.ui.notification_bar import LogDialog, NotificationBar
@@ -34,6 +36,7 @@ from studio.ui.progress_view import ProgressStrip
 from studio.ui.prompt_panel import PromptPanel
 from studio.ui.queue_dock import QueueDock
 from studio.ui.status_bar import EngineStatusBar
+from studio.ui.take_tools import TakeToolActions, TakeToolBar
 from studio.ui.theme import icon
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.mkv *.webm);;All files (*)"
@@ -52,6 +55,8 @@ class MainWindow(QMainWindow):
         history: History,
         edits: EditHistory | None = None,
         parent: QWidget | None = None,
+        take_tools: TakeTools | None = None,
+        audio: PlayerAudio | None = None,
     ) -> None:
         super().__init__(parent)
         self.edits = edits if edits is not None else EditHistory(self)
@@ -66,7 +71,15 @@ class MainWindow(QMainWindow):
         self.project_name = ""
 
         self.prompt_panel = PromptPanel(session)
-        self.player = PlayerWidget(player)
+        self.player = PlayerWidget(player, audio=audio)
+        # Extend / remix / upscale / use as start image on the take in the player.
+        self.take_tools = take_tools or TakeTools(
+            session.link, queue, history, session.settings, session.notifications, self
+        )
+        self.take_tool_actions = TakeToolActions(self.take_tools, player, self)
+        self.take_bar = TakeToolBar(self.take_tool_actions)
+        self.player.set_frame_actions(self.take_tool_actions.frame_actions())
+        self.player.set_context_actions(self.take_tool_actions.take_actions())
         self.progress = ProgressStrip(session.job, session.stop)
         self.notification_bar = NotificationBar(session.notifications)
         self.notification_bar.showLogRequested.connect(self.show_log)
@@ -84,6 +97,7 @@ class MainWindow(QMainWindow):
         # The margin goes away with the bar, so the player does not keep an empty band.
         session.notifications.changed.connect(self._sync_bar_holder)
         self._sync_bar_holder()
+        column.addWidget(self.take_bar)
         column.addWidget(self.player, 1)
         column.addWidget(self.progress)
 
@@ -101,6 +115,7 @@ class MainWindow(QMainWindow):
         self.queue_dock = QueueDock(queue, self, self.edits)
         self.queue_dock.logRequested.connect(self.show_log)
         self.history_dock = HistoryDock(history, queue, self._play_path, self._load_recipe, self)
+        self.history_dock.take_tools = self.take_tool_actions.add_to_menu
         self.setDockNestingEnabled(True)
         # Both under the player by default, queue beside history, so the window stays as
         # narrow as before; the user can float, tab or move them, and the layout is saved.
@@ -204,6 +219,14 @@ class MainWindow(QMainWindow):
         render_menu.addActions([self.render_action, self.queue_action, self.stop_action])
         render_menu.addSeparator()
         render_menu.addAction(self.queue_dock.actions_by_name["pause"])
+        take_menu = menus.addMenu("&Take")
+        take_menu.setToolTipsVisible(True)  # a greyed tool's tooltip says why
+        take_menu.addActions(self.take_tool_actions.take_actions())
+        take_menu.addSeparator()
+        take_menu.addActions(self.take_tool_actions.frame_actions())
+        self.addActions(
+            self.take_tool_actions.take_actions() + self.take_tool_actions.frame_actions()
+        )
         view_menu = menus.addMenu("&View")
         view_menu.addActions(
             [self.queue_dock.toggleViewAction(), self.history_dock.toggleViewAction()]
@@ -212,7 +235,10 @@ class MainWindow(QMainWindow):
         play_menu = menus.addMenu("&Playback")
         play_menu.addActions([self.play_action, self.prev_action, self.next_action])
         play_menu.addSeparator()
-        play_menu.addAction(self.loop_action)
+        play_menu.addActions([self.loop_action, self.player.mute_action])
+        play_menu.addSeparator()
+        play_menu.addActions(list(self.player.zoom_actions.values()))
+        self.addActions([self.player.mute_action, *self.player.zoom_actions.values()])
         help_menu = menus.addMenu("&Help")
         help_menu.addActions([self.keys_action, self.log_action])
 
