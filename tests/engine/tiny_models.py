@@ -29,6 +29,12 @@ def _tiny_tokenizer():
     return T5TokenizerFast(vocab=specials + pieces, extra_ids=0)
 
 
+def local_tokenizer():
+    """The in-memory T5 tokenizer the tiny models use; `bench/gpu_models.py` pairs it with
+    real-size text encoders (their vocabularies are larger, so every id is valid)."""
+    return _tiny_tokenizer()
+
+
 def _tiny_text_encoder(vocab_size: int):
     """A 2-layer UMT5 encoder (Wan's text encoder class) with d_model == TINY_TEXT_DIM."""
     from transformers import UMT5Config, UMT5EncoderModel
