@@ -21,6 +21,7 @@ from studio.models.notifications import Notifications
 from studio.models.player_audio import PlayerAudio
 from studio.models.player_model import PlayerModel
 from studio.models.project import ProjectModel, connect_models
+from studio.models.prompt_history import PromptHistory
 from studio.models.render_queue import RenderQueue
 from studio.models.render_session import RenderSession
 from studio.models.take_tools import TakeTools
@@ -51,6 +52,8 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     history = History(projects.current, notifications, edits=edits)
     connect_models(projects, queue, history)
     session = RenderSession(link, data / "renders", notifications, queue=queue)
+    # Prompt edits share the window's Ctrl+Z; recent prompts come from the open project.
+    session.settings.attach(edits, PromptHistory(lambda: queue.project))
     status = EngineStatus(link, notifications)
     player = PlayerModel()
     # The clip's sound on the picture's clock; silent (and saying why) without a device.

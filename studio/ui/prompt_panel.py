@@ -2,13 +2,15 @@
 
 Each control writes straight into the model; `_refresh` writes the model back into the
 controls (guarded, so a refresh never re-enters the model). The panel keeps no values.
+Every edit is an undoable step on the window's stack (see `PromptSettings`); the panel only
+closes a field's run of merged keystrokes when focus leaves it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -23,16 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.models.prompt_settings import ASPECTS, SEED_MAX
+from studio.models import model_caps
+from studio.models.prompt_settings import SEED_MAX
 from studio.models.render_session import RenderSession
+from studio.ui.camera_fields import CameraFields
 from studio.ui.image_well import ImageWell
+from studio.ui.model_picker import PICKER_TIP, ModelPicker
+from studio.ui.prompt_field import HistoryButton, PromptField, fill_history_menu
+from studio.ui.size_fields import SizeFields, fill_combo
 from studio.ui.theme import icon
 
 PROMPT_HINT = (
     "Describe the shot: subject, motion, background.\ne.g. a red ball bounces across a sunset sky"
 )
 NEGATIVE_HINT = "What to avoid, e.g. blur, flicker, extra objects"
-ASPECT_TIPS = {"16:9": "Landscape (16:9)", "9:16": "Portrait (9:16)", "1:1": "Square (1:1)"}
 
 
 def _section(text: str) -> QLabel:
@@ -41,20 +47,28 @@ def _section(text: str) -> QLabel:
     return label
 
 
-def _fill_combo(combo: QComboBox, items: list[tuple[str, object]], current: object) -> None:
-    """Show `items` and select `current`; rebuilds only when the items really changed, so
-    the per-keystroke refresh never resets a combo the user is looking at."""
-    with QSignalBlocker(combo):
-        existing = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
-        if existing != items:
-            combo.clear()
-            for text, data in items:
-                combo.addItem(text, data)
-        combo.setCurrentIndex(max(0, combo.findData(current)))
+def _set_text(edit: QPlainTextEdit, text: str) -> None:
+    """Show `text` (from an undo, a recipe, the history) with the cursor at its end."""
+    with QSignalBlocker(edit):
+        edit.setPlainText(text)
+        edit.moveCursor(QTextCursor.MoveOperation.End)
+
+
+class _CloseMergeOnFocusOut(QObject):
+    """Ends a field's merged undo step when focus leaves it (spin boxes, the negative)."""
+
+    def __init__(self, settings, parent: QObject) -> None:
+        super().__init__(parent)
+        self._settings = settings
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusOut:
+            self._settings.close_merge()
+        return False
 
 
 class PromptPanel(QWidget):
-    """Left-hand panel: prompt, model, frame, sampling, images, Render."""
+    """Left-hand panel: prompt, camera & mood, model, frame, sampling, images, Render."""
 
     def __init__(self, session: RenderSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,12 +83,17 @@ class PromptPanel(QWidget):
     # --- construction -------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.prompt_edit = QPlainTextEdit()
+        s = self.settings
+        self.prompt_edit = PromptField()
         self.prompt_edit.setPlaceholderText(PROMPT_HINT)
         self.prompt_edit.setMinimumHeight(84)
         self.prompt_edit.setMaximumHeight(120)
-        self.prompt_edit.setTabChangesFocus(True)
-        self.prompt_edit.setToolTip("The scene to render. Ctrl+Enter renders it.")
+        self.prompt_edit.setToolTip(
+            "The scene to render. Ctrl+Enter renders it; Ctrl+Up / Ctrl+Down recall recent prompts."
+        )
+        self.prompt_edit.add_to_menu = self._add_history_submenu
+        self.prompt_edit.undo_stack = lambda: s.edits
+        self.history_button = HistoryButton(s.history.recent, s.use_prompt)
 
         self.negative_toggle = QToolButton()
         self.negative_toggle.setObjectName("DisclosureButton")
@@ -83,38 +102,23 @@ class PromptPanel(QWidget):
         self.negative_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.negative_toggle.setIcon(icon("chevron-right"))
         self.negative_toggle.setToolTip("Show the negative prompt: what the model should avoid")
-        self.negative_edit = QPlainTextEdit()
+        self.negative_edit = PromptField()
         self.negative_edit.setPlaceholderText(NEGATIVE_HINT)
         self.negative_edit.setFixedHeight(52)
-        self.negative_edit.setTabChangesFocus(True)
         self.negative_edit.setToolTip("Things the model should steer away from")
         self.negative_edit.setVisible(False)
+        self.negative_edit.undo_stack = lambda: s.edits
 
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("The video model that renders the shot")
+        self.camera = CameraFields(s)
+
+        self.model_combo = ModelPicker()
         self.model_notes = QLabel()
         self.model_notes.setProperty("role", "hint")
         self.model_notes.setWordWrap(True)
 
-        self.aspect_group = QButtonGroup(self)
-        self.aspect_group.setExclusive(True)
-        aspect_row = QHBoxLayout()
-        aspect_row.setSpacing(0)
-        for i, aspect in enumerate(ASPECTS):
-            button = QToolButton()
-            button.setText(aspect)
-            button.setCheckable(True)
-            button.setProperty("role", "segment")
-            button.setProperty("first", i == 0)
-            button.setProperty("last", i == len(ASPECTS) - 1)
-            button.setToolTip(ASPECT_TIPS[aspect])
-            self.aspect_group.addButton(button)
-            aspect_row.addWidget(button)
-        aspect_row.addStretch(1)
-        self.aspect_buttons = {b.text(): b for b in self.aspect_group.buttons()}
-
-        self.size_combo = QComboBox()
-        self.size_combo.setToolTip("Resolution presets the model was trained for, best first")
+        self.size_fields = SizeFields(s)
+        self.aspect_buttons = self.size_fields.aspect_buttons
+        self.size_combo = self.size_fields.size_combo
         self.seconds_spin = QDoubleSpinBox()
         self.seconds_spin.setDecimals(1)
         self.seconds_spin.setSingleStep(0.5)
@@ -167,13 +171,16 @@ class PromptPanel(QWidget):
         self.render_button.setObjectName("RenderButton")
         self.render_button.setIcon(icon("render"))
         self.render_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.queue_button = QPushButton("Add to Queue")
+        self.queue_button.setObjectName("QueueButton")
+        self.queue_button.setCursor(Qt.CursorShape.PointingHandCursor)
 
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(10)
         form.setVerticalSpacing(8)
-        form.addRow("Aspect", aspect_row)
-        form.addRow("Size", self.size_combo)
+        form.addRow("Aspect", self.size_fields.aspect_row)
+        form.addRow("Size", self.size_fields.size_row)
         form.addRow("Length", timing)
         form.addRow("", self.frames_hint)
         sampling_form = QFormLayout()
@@ -182,14 +189,21 @@ class PromptPanel(QWidget):
         sampling_form.addRow("Seed", seed_row)
         sampling_form.addRow("Steps", sampling)
 
+        prompt_header = QHBoxLayout()
+        prompt_header.setContentsMargins(0, 0, 0, 0)
+        prompt_header.addWidget(_section("Prompt"))
+        prompt_header.addStretch(1)
+        prompt_header.addWidget(self.history_button, 0, Qt.AlignmentFlag.AlignBottom)
+
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(14, 10, 14, 10)
         column.setSpacing(6)
-        column.addWidget(_section("Prompt"))
+        column.addLayout(prompt_header)
         column.addWidget(self.prompt_edit)
         column.addWidget(self.negative_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(self.negative_edit)
+        column.addWidget(self.camera)
         column.addWidget(_section("Model"))
         column.addWidget(self.model_combo)
         column.addWidget(self.model_notes)
@@ -207,11 +221,15 @@ class PromptPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.render_button, 1)
+        buttons.addWidget(self.queue_button)
         footer = QVBoxLayout()
         footer.setContentsMargins(14, 6, 14, 14)
         footer.setSpacing(6)
         footer.addWidget(self.problem_label)
-        footer.addWidget(self.render_button)
+        footer.addLayout(buttons)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -225,27 +243,33 @@ class PromptPanel(QWidget):
     def _connect(self) -> None:
         s = self.settings
         self.prompt_edit.textChanged.connect(lambda: s.set_prompt(self.prompt_edit.toPlainText()))
+        self.prompt_edit.focusLeft.connect(s.close_merge)
+        self.prompt_edit.olderRequested.connect(s.recall_older)
+        self.prompt_edit.newerRequested.connect(s.recall_newer)
         self.negative_edit.textChanged.connect(
             lambda: s.set_negative(self.negative_edit.toPlainText())
         )
+        self.negative_edit.focusLeft.connect(s.close_merge)
         self.negative_toggle.toggled.connect(self._show_negative)
         self.model_combo.activated.connect(
             lambda i: s.set_model(self.model_combo.itemData(i) or "")
         )
-        self.aspect_group.buttonClicked.connect(lambda b: s.set_aspect(b.text()))
-        self.size_combo.activated.connect(lambda i: s.set_size(self.size_combo.itemData(i)))
         self.seconds_spin.valueChanged.connect(s.set_seconds)
         self.fps_combo.activated.connect(lambda i: s.set_fps(self.fps_combo.itemData(i)))
-        self.seed_spin.valueChanged.connect(self._seed_typed)
+        self.seed_spin.valueChanged.connect(s.choose_seed)
         self.seed_lock.toggled.connect(s.set_seed_locked)
-        self.dice_button.clicked.connect(s.roll_seed)
+        self.dice_button.clicked.connect(s.dice)
         self.steps_spin.valueChanged.connect(s.set_steps)
         self.guidance_spin.valueChanged.connect(s.set_guidance)
+        closer = _CloseMergeOnFocusOut(s, self)
+        for spin in (self.seconds_spin, self.seed_spin, self.steps_spin, self.guidance_spin):
+            spin.installEventFilter(closer)
         self.start_well.fileOffered.connect(lambda p: self._offer("start_image", p))
         self.end_well.fileOffered.connect(lambda p: self._offer("end_image", p))
         self.start_well.clearRequested.connect(lambda: s.set_start_image(None))
         self.end_well.clearRequested.connect(lambda: s.set_end_image(None))
         self.render_button.clicked.connect(self.session.render)
+        self.queue_button.clicked.connect(self.session.add_to_queue)
         s.modelsChanged.connect(self._refresh_models)
         self.session.changed.connect(self._refresh)
 
@@ -255,44 +279,31 @@ class PromptPanel(QWidget):
         self.negative_edit.setVisible(shown)
         self.negative_toggle.setIcon(icon("chevron-down" if shown else "chevron-right"))
 
-    def _seed_typed(self, value: int) -> None:
-        # Typing a seed means "use this one": lock it so the next render does not replace it.
-        self.settings.set_seed(value)
-        self.settings.set_seed_locked(True)
-
     def _offer(self, slot: str, path: str) -> None:
         problem = self.settings.offer_image(slot, path)
         if problem:
             self.session.notifications.warning(problem)
 
+    def _add_history_submenu(self, menu) -> None:
+        recent = menu.addMenu(icon("history"), "Recent Prompts")
+        fill_history_menu(recent, self.settings.history.recent(), self.settings.use_prompt)
+
     # --- model -> widgets -----------------------------------------------------------------
 
     def _refresh_models(self) -> None:
-        with QSignalBlocker(self.model_combo):
-            self.model_combo.clear()
-            for model in self.settings.models:
-                self.model_combo.addItem(model.name, model.id)
-                tip = f"{model.name}: {', '.join(model.capabilities)}"
-                if model.notes:
-                    tip += f"\n{model.notes}"
-                self.model_combo.setItemData(
-                    self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
-                )
-            if not self.settings.models:
-                self.model_combo.addItem("", "")  # its text follows the engine state
+        self.model_combo.set_models(self.settings.models)
         self._refresh()
 
     def _refresh(self) -> None:
         s = self.settings
         model = s.model
         if self.prompt_edit.toPlainText() != s.prompt:
-            with QSignalBlocker(self.prompt_edit):
-                self.prompt_edit.setPlainText(s.prompt)
+            _set_text(self.prompt_edit, s.prompt)
         if self.negative_edit.toPlainText() != s.negative:
-            with QSignalBlocker(self.negative_edit):
-                self.negative_edit.setPlainText(s.negative)
+            _set_text(self.negative_edit, s.negative)
             if s.negative and not self.negative_toggle.isChecked():
                 self.negative_toggle.setChecked(True)
+        self.camera.refresh()
         with QSignalBlocker(self.model_combo):
             index = self.model_combo.findData(s.model_id)
             self.model_combo.setCurrentIndex(max(0, index))
@@ -302,17 +313,21 @@ class PromptPanel(QWidget):
             self.model_combo.setItemText(
                 0, "No models installed" if ready else "Waiting for the engine…"
             )
+        self.model_combo.setToolTip(model_caps.picker_tooltip(model) if model else PICKER_TIP)
         self.model_notes.setText(model.notes if model else "")
         self.model_notes.setVisible(bool(model and model.notes))
-        for aspect, button in self.aspect_buttons.items():
-            button.setChecked(aspect == s.aspect)
-            button.setEnabled(model is None or aspect in model.sizes)
-        _fill_combo(self.size_combo, [(f"{w} × {h}", (w, h)) for w, h in s.sizes()], s.size)
+        self.size_fields.refresh()
         with QSignalBlocker(self.seconds_spin):
             self.seconds_spin.setRange(0.5, model.max_seconds if model else 10.0)
             self.seconds_spin.setValue(s.seconds)
         choices = model.fps_choices if model else [s.fps]
-        _fill_combo(self.fps_combo, [(f"{fps} fps", fps) for fps in choices], s.fps)
+        fill_combo(self.fps_combo, [(f"{fps} fps", fps) for fps in choices], s.fps)
+        self.fps_combo.setEnabled(len(choices) > 1)
+        self.fps_combo.setToolTip(
+            "Frames per second the model renders at"
+            if len(choices) > 1 or model is None
+            else f"{model.name} renders at {s.fps} fps only."
+        )
         self.frames_hint.setText(f"{s.frame_count()} frames")
         with QSignalBlocker(self.seed_spin):
             self.seed_spin.setValue(s.seed)
@@ -325,6 +340,7 @@ class PromptPanel(QWidget):
             else "Seed unlocked: each render draws a new seed. Click to lock this one."
         )
         with QSignalBlocker(self.steps_spin):
+            self.steps_spin.setMinimum(max(1, int(getattr(model, "min_steps", 1))))
             self.steps_spin.setValue(s.steps)
         with QSignalBlocker(self.guidance_spin):
             self.guidance_spin.setValue(s.guidance)
@@ -340,6 +356,12 @@ class PromptPanel(QWidget):
         reason = self.session.block_reason
         self.render_button.setEnabled(not reason)
         self.render_button.setToolTip(reason or "Render this shot (Ctrl+Enter)")
+        has_queue = self.session.queue is not None
+        self.queue_button.setVisible(has_queue)
+        self.queue_button.setEnabled(not reason)
+        self.queue_button.setToolTip(
+            reason or "Add this shot to the render queue and keep working (Ctrl+Shift+Enter)"
+        )
         # The prompt problem is obvious from the empty field's hint, and a running render
         # is shown by the progress strip: the label is for settings that need fixing.
         busy = self.session.busy
