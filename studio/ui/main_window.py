@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         )
         self.take_tool_actions = TakeToolActions(self.take_tools, player, self)
         self.take_bar = TakeToolBar(self.take_tool_actions)
+        self.player.set_header_widget(self.take_bar)
         self.player.set_frame_actions(self.take_tool_actions.frame_actions())
         self.player.set_context_actions(self.take_tool_actions.take_actions())
         self.progress = ProgressStrip(session.job, session.stop)
@@ -97,7 +98,6 @@ class MainWindow(QMainWindow):
         # The margin goes away with the bar, so the player does not keep an empty band.
         session.notifications.changed.connect(self._sync_bar_holder)
         self._sync_bar_holder()
-        column.addWidget(self.take_bar)
         column.addWidget(self.player, 1)
         column.addWidget(self.progress)
 

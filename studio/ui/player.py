@@ -204,24 +204,32 @@ class PlayerWidget(QWidget):
         self.counter.setToolTip("Frame / frame count")
         self.timecode = QLabel()
         self.timecode.setToolTip("Timecode (hours:minutes:seconds:frames)")
-        self.zoom_label = QLabel()
-        self.zoom_label.setToolTip("Zoom: Fit (Ctrl+0), 100% (Ctrl+1), 200% (Ctrl+2)")
         mono = QFont("DejaVu Sans Mono")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        for label in (self.counter, self.timecode, self.zoom_label):
+        for label in (self.counter, self.timecode):
             label.setFont(mono)
             label.setProperty("role", "hint")
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.counter.setMinimumWidth(self.counter.fontMetrics().horizontalAdvance("0000 / 0000"))
-        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit 100%"))
 
         self.zoom_actions = self._zoom_actions()
-        self.zoom_buttons = {}
-        for name, icon_name in (("fit", "zoom-fit"), ("100", "zoom-actual")):
-            button = self._tool(icon_name, "")
-            button.setDefaultAction(self.zoom_actions[name])
-            button.setIcon(icon(icon_name))
-            self.zoom_buttons[name] = button
+        # One button shows the zoom ("Fit 38%", "100%") and toggles fit <-> 100%; its menu
+        # has every level. One button, because the transport bar must stay narrow.
+        self.zoom_button = QToolButton()
+        self.zoom_button.setObjectName("ZoomButton")
+        self.zoom_button.setFont(mono)
+        self.zoom_button.setProperty("role", "hint")
+        self.zoom_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.zoom_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        zoom_menu = QMenu(self.zoom_button)
+        zoom_menu.addActions(list(self.zoom_actions.values()))
+        self.zoom_button.setMenu(zoom_menu)
+        self.zoom_button.setToolTip(
+            "Zoom: click for Fit / 100%; the arrow for every level (Ctrl+0, Ctrl+1, Ctrl+2)"
+        )
+        self.zoom_button.clicked.connect(
+            lambda: self.model.set_zoom(1.0 if self.model.zoom == ZOOM_FIT else ZOOM_FIT)
+        )
         self.mute_action = QAction(icon("volume"), "&Mute", self)
         self.mute_action.setCheckable(True)
         self.mute_action.setShortcut(QKeySequence("M"))
@@ -247,21 +255,27 @@ class PlayerWidget(QWidget):
         row.addWidget(self.slider, 1)
         row.addSpacing(6)
         row.addWidget(self.counter)
-        row.addSpacing(10)
+        row.addSpacing(6)
         row.addWidget(self.timecode)
         row.addSpacing(6)
         row.addWidget(self.loop_button)
         row.addWidget(self.mute_button)
-        row.addSpacing(6)
-        row.addWidget(self.zoom_buttons["fit"])
-        row.addWidget(self.zoom_buttons["100"])
-        row.addWidget(self.zoom_label)
-        row.addSpacing(6)
-        row.addWidget(self.frame_button)
+
+        # The view controls sit above the picture, beside whatever the window puts there
+        # (the take tools), so the transport bar stays as narrow as the window may get.
+        self.header = QWidget()
+        self.header.setObjectName("PlayerHeader")
+        self._header_row = QHBoxLayout(self.header)
+        self._header_row.setContentsMargins(0, 0, 8, 0)
+        self._header_row.setSpacing(2)
+        self._header_row.addStretch(1)
+        self._header_row.addWidget(self.zoom_button)
+        self._header_row.addWidget(self.frame_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.header)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(bar)
 
@@ -308,6 +322,11 @@ class PlayerWidget(QWidget):
         actions["fit"].setIcon(icon("zoom-fit"))
         actions["100"].setIcon(icon("zoom-actual"))
         return actions
+
+    def set_header_widget(self, widget: QWidget) -> None:
+        """Put `widget` (the take tools bar) at the left of the row above the picture."""
+        self._header_row.takeAt(0)  # the stretch: the widget takes the free width instead
+        self._header_row.insertWidget(0, widget, 1)
 
     def set_frame_actions(self, actions: list[QAction]) -> None:
         """The "use this frame" verbs (from the window's take tools): the frame button's
@@ -382,12 +401,10 @@ class PlayerWidget(QWidget):
         self.view.update_cursor()
 
     def _refresh_zoom_label(self) -> None:
-        if not self.model.has_clip:
-            self.zoom_label.setText(self.model.zoom_text)
-        elif self.model.zoom == ZOOM_FIT:
-            self.zoom_label.setText(f"Fit {self.view.scale() * 100:.0f}%")
-        else:
-            self.zoom_label.setText(self.model.zoom_text)
+        text = self.model.zoom_text
+        if self.model.has_clip and self.model.zoom == ZOOM_FIT:
+            text = f"Fit {self.view.scale() * 100:.0f}%"  # what fit means for this clip now
+        self.zoom_button.setText(text)
 
     # --- sound ----------------------------------------------------------------------------
 

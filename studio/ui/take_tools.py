@@ -9,7 +9,7 @@ work stays visible but greyed, with the reason as its tooltip, so a person learn
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSize, Qt
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from studio.models.player_model import PlayerModel
@@ -271,9 +271,24 @@ class TakeToolBar(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(button)
             self.buttons[action.text()] = button
+        # With text the bar needs ~450 px; the window must still narrow to its old width,
+        # so the buttons may shrink to their icons (see resizeEvent).
+        self._text_width = sum(b.sizeHint().width() for b in self.buttons.values()) + 200
+        for button in self.buttons.values():
+            button.setMinimumWidth(button.iconSize().width() + 12)
         actions.tools.changed.connect(self.refresh)
         actions.player.clipChanged.connect(self.refresh)
         self.refresh()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        style = (
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if self.width() >= self._text_width
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        for button in self.buttons.values():
+            button.setToolButtonStyle(style)
 
     def refresh(self) -> None:
         """Name the take on show ("Take 12 · a red ball…", a file name, or nothing)."""

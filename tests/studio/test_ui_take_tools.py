@@ -41,12 +41,12 @@ class Screen:
         self.window = QWidget()
         self.actions = TakeToolActions(rig.tools, self.player, self.window)
         self.window.addActions(self.actions.take_actions() + self.actions.frame_actions())
-        self.bar = TakeToolBar(self.actions, self.window)
+        self.bar = TakeToolBar(self.actions)
         self.widget = PlayerWidget(self.player, self.window)
+        self.widget.set_header_widget(self.bar)
         self.widget.set_frame_actions(self.actions.frame_actions())
         self.widget.set_context_actions(self.actions.take_actions())
-        self.bar.setGeometry(0, 0, 720, 30)
-        self.widget.setGeometry(0, 30, 720, 440)
+        self.widget.setGeometry(0, 0, 720, 470)
         self.window.resize(720, 470)
         qtbot.addWidget(self.window)
         self.window.show()
@@ -208,11 +208,11 @@ def test_zoom_fit_100_and_200_percent_pixel_exact_and_scrollable(qtbot, rig, tmp
     widget, player = screen.widget, screen.player
     player.load(str(write_clip(tmp_path / "tiny.mp4", size=(64, 36))), autoplay=False)
     assert player.zoom == ZOOM_FIT and widget.zoom_actions["fit"].isChecked()
-    assert widget.zoom_label.text().startswith("Fit ") and widget.view.scale() > 5
+    assert widget.zoom_button.text().startswith("Fit ") and widget.view.scale() > 5
     qtbot.keyClick(screen.window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert player.zoom == 1.0 and widget.zoom_actions["100"].isChecked()
     assert widget.view.image_rect().size().toTuple() == (64, 36)
-    assert widget.zoom_label.text() == "100%"
+    assert widget.zoom_button.text() == "100%"
     qtbot.keyClick(screen.window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert widget.view.image_rect().size().toTuple() == (128, 72)
     # Nearest neighbour: a flat frame stays flat, with a hard edge at the picture's border.
@@ -231,3 +231,7 @@ def test_zoom_fit_100_and_200_percent_pixel_exact_and_scrollable(qtbot, rig, tmp
     assert h.value() > start  # dragged left: panned right
     qtbot.keyClick(screen.window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert player.zoom == ZOOM_FIT and widget.scroll.horizontalScrollBar().maximum() == 0
+    widget.zoom_button.click()  # the button toggles fit <-> 100%
+    assert player.zoom == 1.0 and widget.zoom_actions["100"].isChecked()
+    widget.zoom_button.click()
+    assert player.zoom == ZOOM_FIT
