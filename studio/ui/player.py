@@ -54,7 +54,6 @@ class FrameView(QWidget):
         super().__init__(parent)
         self.model = model
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 180)
         self._drag: tuple[QPoint, int, int] | None = None
         model.frameChanged.connect(self.update)
         model.clipChanged.connect(self.update)
@@ -186,8 +185,10 @@ class PlayerWidget(QWidget):
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scroll.setWidget(self.view)
         self.scroll.setWidgetResizable(True)
+        self.scroll.setMinimumSize(320, 180)  # the picture's least size, as before zoom
         self.scroll.setStyleSheet(f"QScrollArea {{ background: {COLORS['letterbox']}; }}")
         self.scroll.viewport().installEventFilter(self)
+        self.view.installEventFilter(self)  # fit's percentage follows the view's size
         self.context_actions: list[QAction] = []  # the take tools, set by the window
         self.frame_actions: list[QAction] = []
 
@@ -363,16 +364,21 @@ class PlayerWidget(QWidget):
     # --- zoom -----------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
-            if self.model.zoom != ZOOM_FIT:
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.scroll.viewport() and self.model.zoom != ZOOM_FIT:
                 self._size_view()
-            self._refresh_zoom_label()
+            elif watched is self.view:
+                self._refresh_zoom_label()
         return False
 
     def _apply_zoom(self, *_args) -> None:
         fit = self.model.zoom == ZOOM_FIT
         for name, action in self.zoom_actions.items():
             action.setChecked(ZOOMS[name][2] == self.model.zoom)
+        # Fit never scrolls: the picture shrinks with the view, however small.
+        off, needed = Qt.ScrollBarPolicy.ScrollBarAlwaysOff, Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.scroll.setHorizontalScrollBarPolicy(off if fit else needed)
+        self.scroll.setVerticalScrollBarPolicy(off if fit else needed)
         if fit:
             self.scroll.setWidgetResizable(True)
         else:

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QRadioButton,
     QSlider,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -55,6 +55,19 @@ class _EnterSubmits(QObject):
                 self.dialog.accept()
                 return True
         return False
+
+
+def segment(text: str, tip: str, first: bool = False, last: bool = False) -> QToolButton:
+    """A checkable button of a segmented row, styled like the prompt panel's aspect row
+    (the dark theme's radio buttons are hard to read)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setCheckable(True)
+    button.setProperty("role", "segment")
+    button.setProperty("first", first)
+    button.setProperty("last", last)
+    return button
 
 
 class TakeToolDialog(QDialog):
@@ -148,7 +161,7 @@ class ExtendDialog(TakeToolDialog):
         self.seconds_spin.setValue(form.seconds)
         limit = f"; at most {model.max_seconds:g} s with {model.name}" if model else ""
         self.seconds_spin.setToolTip(f"How much longer the clip gets{limit}")
-        self.fields.addRow("Add", self.seconds_spin)
+        self.fields.addRow("Extend by", self.seconds_spin)
 
         self.prompt_edit = self._prompt_edit(
             form.prompt, "What happens next; the take's prompt is filled in"
@@ -156,11 +169,13 @@ class ExtendDialog(TakeToolDialog):
         self.fields.addRow("Prompt", self.prompt_edit)
 
         count = max(1, source.frame_count)
-        self.last_radio = QRadioButton(f"Last frame ({count})")
-        self.last_radio.setToolTip("Continue where the take ends")
-        self.frame_radio = QRadioButton("Frame")
-        self.frame_radio.setToolTip(
-            "Continue from an earlier frame (a bridge frame): the frames after it are left out"
+        self.last_radio = segment(
+            f"Last frame ({count})", "Continue where the take ends", first=True
+        )
+        self.frame_radio = segment(
+            "Frame",
+            "Continue from an earlier frame (a bridge frame): the frames after it are left out",
+            last=True,
         )
         self.frame_spin = QSpinBox()
         self.frame_spin.setRange(1, count)
@@ -173,9 +188,10 @@ class ExtendDialog(TakeToolDialog):
         group.addButton(self.frame_radio)
         (self.frame_radio if form.bridge_frame is not None else self.last_radio).setChecked(True)
         row = QHBoxLayout()
+        row.setSpacing(0)
         row.addWidget(self.last_radio)
-        row.addSpacing(12)
         row.addWidget(self.frame_radio)
+        row.addSpacing(6)
         row.addWidget(self.frame_spin)
         row.addStretch(1)
         self.fields.addRow("Continue from", row)
@@ -274,13 +290,13 @@ class UpscaleDialog(TakeToolDialog):
         w, h = source.width, source.height
         self.scale_group = QButtonGroup(self)
         row = QHBoxLayout()
-        self.scale_buttons: dict[int, QRadioButton] = {}
+        row.setSpacing(0)
+        self.scale_buttons: dict[int, QToolButton] = {}
         for scale, text in ((1, "Same size"), (2, "×2"), (4, "×4")):
-            button = QRadioButton(text)
             size = f"{w * scale} × {h * scale}" if w and h else ""
-            button.setToolTip(f"{text}: {size}" if size else text)
+            button = segment(text, f"{text}: {size}" if size else text, scale == 1, scale == 4)
             if scale > 1 and size:
-                button.setText(f"{text}  ({size})")
+                button.setText(f"{text}  {size}")
             self.scale_group.addButton(button, scale)
             self.scale_buttons[scale] = button
             row.addWidget(button)
