@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 from studio.models.player_model import PlayerModel
 from studio.models.take_tools import TakeTools
@@ -80,6 +88,7 @@ class TakeToolActions(QObject):
         self.dialog: TakeToolDialog | None = None
         self.actions: dict[str, QAction] = {}
         self._tips: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
         for name, spec in {**TAKE_ACTIONS, **FRAME_ACTIONS}.items():
             self.actions[name] = self._action(name, *spec)
         slots = {
@@ -95,10 +104,12 @@ class TakeToolActions(QObject):
             self.actions[name].triggered.connect(slot)
         tools.changed.connect(self.refresh)
         player.clipChanged.connect(self.refresh)
+        QApplication.instance().focusChanged.connect(self._yield_keys)
         self.refresh()
 
     def _action(self, name: str, text: str, keys: str, tip: str, icon_name: str) -> QAction:
         action = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
+        self._keys[name] = keys
         if keys:
             action.setShortcut(QKeySequence(keys))
             # Window-wide like the other menu keys; text fields keep Ctrl+E/R/U/I (they
@@ -111,6 +122,28 @@ class TakeToolActions(QObject):
         action.setStatusTip(tip)
         self._tips[name] = tip_with_key
         return action
+
+    def _yield_keys(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # A panel with focus may use one of these keys for itself (the queue's Ctrl+R is
+        # Retry). Two live shortcuts on one key cancel each other in Qt, so while focus is
+        # in such a panel the take tool lets its key go; it takes it back on leaving.
+        taken: set[str] = set()
+        widget = new
+        while widget is not None and widget is not self.window:
+            for action in widget.actions():
+                if action.isEnabled() and action.shortcutContext() != (
+                    Qt.ShortcutContext.WindowShortcut
+                ):
+                    taken.update(k.toString() for k in action.shortcuts())
+            widget = widget.parentWidget()
+        for name, action in self.actions.items():
+            keys = self._keys[name]
+            if keys:
+                wanted = (
+                    QKeySequence() if QKeySequence(keys).toString() in taken else QKeySequence(keys)
+                )
+                if action.shortcut() != wanted:
+                    action.setShortcut(wanted)
 
     # --- what the actions act on ----------------------------------------------------------
 
@@ -150,10 +183,14 @@ class TakeToolActions(QObject):
             self.dialog.close()
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: queue(dialog.form()))
-        dialog.destroyed.connect(lambda: setattr(self, "dialog", None))
+        dialog.finished.connect(lambda _result: self._closed(dialog))
         self.dialog = dialog
         dialog.open()  # window-modal, without a nested event loop
         return dialog
+
+    def _closed(self, dialog: TakeToolDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def open_extend(
         self, take_id: int | None, bridge_frame: int | None = None
