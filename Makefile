@@ -3,9 +3,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Shared libraries Qt needs offscreen, plus what the screenshot script and xcb under Xvfb use.
+# Shared libraries Qt needs offscreen, plus what the screenshot script and xcb under Xvfb use;
+# libpulse0 for the player's sound (QtMultimedia, when PySide6-Addons is installed).
 DEBIAN_PACKAGES := libegl1 libgl1 libopengl0 libxkbcommon0 libfontconfig1 fonts-dejavu-core \
-                   libdbus-1-3 libglib2.0-0 xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0
+                   libdbus-1-3 libglib2.0-0 xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 \
+                   libpulse0
 PYTEST := QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
 .PHONY: run test install lint unit-tests studio-tests-without-torch debian-packages \
