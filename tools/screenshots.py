@@ -149,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
 
         shoot_history(app, window, take_id, args.out, save)
 
+        # The take tools: the player zoomed in, and the Extend / Remix / Upscale dialogs.
+        from tools.take_tools_screenshots import shoot_take_tools
+
+        shoot_take_tools(app, window, take_id, args.out, save)
+
         # 4. An error: one notice with the log one click away (the fake engine can fail).
         if not real_engine:
             panel.prompt_edit.setPlainText("[fail:out_of_memory] a green triangle grows")
