@@ -115,3 +115,30 @@ def test_timecode():
     assert timecode(0, 24) == "00:00:00:00"
     assert timecode(24 * 61 + 5, 24) == "00:01:01:05"
     assert timecode(30 * 3600, 29.97) == "01:00:00:00"
+
+
+def test_counter_and_timecode_of_a_longer_clip(qapp, tmp_path):
+    model = PlayerModel()
+    model.load(str(write_clip(tmp_path / "two-s.mp4", frames=60, fps=30)), autoplay=False)
+    assert model.counter_text == "1 / 60" and model.timecode_text == "00:00:00:00"
+    model.seek(45)
+    # The counter counts from 1 for people; the timecode's frames field from 0, as editors do.
+    assert model.counter_text == "46 / 60" and model.timecode_text == "00:00:01:15"
+    assert model.position_seconds() == pytest.approx(1.5)
+    model.seek(999)
+    assert model.counter_text == "60 / 60" and model.timecode_text == "00:00:01:29"
+
+
+def test_zoom_is_fit_or_a_factor(qapp):
+    from studio.models.player_model import ZOOM_FIT
+
+    model = PlayerModel()
+    seen = []
+    model.zoomChanged.connect(seen.append)
+    assert model.zoom == ZOOM_FIT and model.zoom_text == "Fit"
+    model.set_zoom(2.0)
+    model.set_zoom(2.0)  # no change, no signal
+    model.set_zoom(-1)  # anything not positive is fit
+    assert seen == [2.0, ZOOM_FIT]
+    model.set_zoom(100)
+    assert model.zoom == 8.0 and model.zoom_text == "800%"  # clamped
