@@ -107,10 +107,11 @@ def test_tiny_ltx_generates_keyframes_extends_and_remixes(engine, tmp_path):
     keyframed = run(engine, job)
     assert_playable_mp4(keyframed.outputs[0], frames=9, width=32, height=32, fps=24)
 
-    # 3. extend natively from the clip's last 4 frames: 9 source + 9 new frames
+    # 3. extend natively from the clip's last latent chunk (4 frames on the tiny x4 VAE, plus
+    # one): 13 sampled = 5 context + 8 new, so 9 source + 8 new frames
     extended = run(engine, extend_job(tmp_path, "ltx-ext", "tiny-ltx", keyframed.outputs[0], 0.25))
-    assert_playable_mp4(extended.outputs[0], frames=18, width=32, height=32, fps=24)
-    assert read_recipe(extended.outputs[0])["extend"]["context_frames"] == 4
+    assert_playable_mp4(extended.outputs[0], frames=17, width=32, height=32, fps=24)
+    assert read_recipe(extended.outputs[0])["extend"]["context_frames"] == 5
     first, _ = read_video(keyframed.outputs[0])
     longer, _ = read_video(extended.outputs[0])
     # the source is kept, up to a second H.264 pass, which costs noise-like tiny-model
