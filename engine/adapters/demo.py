@@ -73,6 +73,7 @@ def probe(folder: Path) -> ModelInfo | None:
         max_seconds=MAX_SECONDS,
         default_steps=DEFAULT_STEPS,
         default_guidance=DEFAULT_GUIDANCE,
+        context_frames=4,  # trained to extend from the first 1-4 frames (flow.sample_known_mask)
         path=str(folder),
         notes=NOTES,
     )
