@@ -333,6 +333,8 @@ def render(
 
     if ctx.plan is not None:  # set after the hash above: the placement changes no pixel
         recipe["memory_plan"] = ctx.plan.to_dict()
+    if getattr(model, "speedups", None):  # attention backend and compilation, with reasons
+        recipe["speedups"] = dict(model.speedups)
 
     # 6. decode
     ctx.enter_phase("decoding")

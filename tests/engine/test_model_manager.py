@@ -234,6 +234,9 @@ def test_the_plan_is_the_loading_message_and_in_the_recipe(tmp_path, tiny_wan):
         "device", "cpu", 64, 32
     )  # fmt: skip
     assert plan["frames"] == 17  # 1 s at 16 fps on 4k+1
+    # What load chose for attention and compilation travels with the take, with reasons.
+    speed = events[-1].recipe["speedups"]
+    assert speed["attention"] == "native" and speed["compile"] == "off"
 
 
 def test_a_job_that_cannot_fit_is_refused_before_loading(tmp_path, load_log, monkeypatch):
