@@ -12,7 +12,7 @@ import logging
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
 
-from studio.media.audio_track import BYTES_PER_SAMPLE, AudioTrack
+from studio.media.audio_track import AudioTrack
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +83,16 @@ class QtAudioOutput(QObject):
             self._sink.stop()
 
     def position(self) -> float | None:
-        """Seconds into the track being heard now: what the sink has taken, less what
-        still waits in its buffer; None when stopped."""
+        """Seconds into the track being heard now: where it started plus what the device
+        has played (its processed time; the few milliseconds of the server's own latency
+        are below what a person notices); None when stopped."""
         sink = self._sink
         if sink is None or self._track is None:
             return None
-        if sink.state() not in (self._mm.QAudio.State.ActiveState, self._mm.QAudio.State.IdleState):
+        # By name: the enum is QAudio.State in older Qt 6 releases and QtAudio.State in newer.
+        if sink.state().name not in ("ActiveState", "IdleState"):
             return None
-        rate = self._track.sample_rate * self._track.channels * BYTES_PER_SAMPLE
-        waiting = max(0, sink.bufferSize() - sink.bytesFree()) / rate
-        return self._start_seconds + sink.processedUSecs() / 1e6 - waiting
+        return self._start_seconds + sink.processedUSecs() / 1e6
 
     def set_muted(self, muted: bool) -> None:
         """Volume 0 while muted; playback (and sync) go on."""

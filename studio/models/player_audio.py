@@ -1,16 +1,22 @@
-"""The player's sound: the clip's audio track played on the picture's clock, and mute.
+"""The player's sound: the clip's audio track in sync with the picture, and mute.
 
-The picture is the master clock (`PlayerModel.position_seconds`): sound starts where the
-picture is when playback starts, stops when it pauses, and is started again at the
-picture's time when the two drift apart by more than `TOLERANCE`, which is also how a seek,
-a scrub or a loop back to the first frame is followed. The output device sits behind a
-small protocol (`AudioOutput`), so this logic is tested headless with a fake; without a
-device (a server, CI) the picture plays silently and the mute button says why.
+Sound starts where the picture is when playback starts and stops when it pauses. While it
+plays, what is heard is the player's clock (`master_time`, the usual choice of players: a
+device starts a little late and runs at its own rate, and a picture that waits for it is
+invisible where sound that jumps is not). When the picture moves on its own (a seek, a
+scrub, a loop back to the first frame), sound is started again at the picture's time. If
+the device stops taking sound, or the track ends, the picture goes on by the wall clock.
+
+The device sits behind a small protocol (`AudioOutput`), so all this is tested headless
+with a fake; without a device (a server, CI) the picture plays silently and the mute
+button says why.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -24,9 +30,16 @@ TOLERANCE = 0.08
 """Seconds sound may be off the picture before it is started again at the picture's time
 (people notice about 0.1 s; a restart is a tiny click, so not much less either)."""
 
+STALL = 0.3
+"""Seconds (wall clock) without the sound moving after which the picture stops waiting."""
+
+STARTUP = 0.5
+"""The same before the sound first moves: a device takes a moment to start (a few tens of
+milliseconds on a desktop, more on a busy or virtual one), and the picture waits for it."""
+
 SETTLE = 0.5
-"""Seconds of playback after a (re)start before drift is measured again, so a device whose
-latency is misreported is not restarted over and over."""
+"""Seconds (wall clock) after a restart before another, so a device that misreports where it
+is cannot make the sound stutter."""
 
 
 class AudioOutput(Protocol):
@@ -47,19 +60,28 @@ class PlayerAudio(QObject):
     changed = Signal()  # sound present, muted or availability changed
 
     def __init__(
-        self, player: PlayerModel, output: AudioOutput | None, parent: QObject | None = None
+        self,
+        player: PlayerModel,
+        output: AudioOutput | None,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.player = player
         self.output = output
         self.track: AudioTrack | None = None
         self.error = ""
         self.muted = False
         self.restarts = 0  # how often sound was put back on the picture (tests, logs)
-        self._settle_until = 0.0
+        self._started_at = -SETTLE  # wall-clock time of the last (re)start
+        self._last_heard: tuple[float, float] | None = None  # (position, wall clock)
+        self._moving = False  # the sound has moved since the last (re)start
+        player.set_master_clock(self.master_time)
         player.clipChanged.connect(self._on_clip)
         player.playingChanged.connect(self._on_playing)
         player.frameChanged.connect(self._on_frame)
+        player.jumped.connect(self._on_jump)
         self._on_clip()
 
     # --- state ----------------------------------------------------------------------------
@@ -125,18 +147,42 @@ class PlayerAudio(QObject):
         else:
             self._stop()
 
-    def _on_frame(self, _index: int) -> None:
+    def master_time(self) -> float | None:
+        """What is heard, in seconds, as the picture's clock; None when the picture should
+        keep time by itself (no sound playing, the track over, the device stalled)."""
+        if not self.player.playing or not self.can_play:
+            return None
+        heard = self.output.position()
+        if heard is None or heard >= self.track.duration:
+            return None
+        now = self._clock()
+        if self._last_heard is None or heard != self._last_heard[0]:
+            self._moving = self._last_heard is not None
+            self._last_heard = (heard, now)
+        elif now - self._last_heard[1] > (STALL if self._moving else STARTUP):
+            return None  # the device stopped taking sound: do not freeze the picture
+        return heard
+
+    def _on_jump(self, _index: int) -> None:
+        # A seek, a scrub or a loop: sound goes where the picture went, at once.
+        if self.player.playing and self.can_play:
+            self._stop()
+            self._start()
+
+    def _on_frame(self, index: int) -> None:
         if not self.player.playing or not self.can_play:
             return
-        picture = self.player.position_seconds()
-        if picture < self._settle_until and picture >= self._settle_until - SETTLE:
-            return
+        picture = index / self.player.fps
         heard = self.output.position()
         if picture >= self.track.duration:
             if heard is not None:
                 self._stop()  # the picture runs on past the end of the sound: silence
             return
-        if heard is None or abs(heard - picture) > TOLERANCE:
+        # Following the sound, the picture is within a frame of it; further off means the
+        # sound stalled and the picture went on by the wall clock.
+        tolerance = max(TOLERANCE, 1.5 / self.player.fps)
+        off = heard is None or abs(heard - picture) > tolerance
+        if off and self._clock() - self._started_at >= SETTLE:
             self.restarts += 1
             self._start()
 
@@ -148,7 +194,8 @@ class PlayerAudio(QObject):
             return
         self.output.set_muted(self.muted)
         self.output.start(self.track, self.track.byte_offset(seconds))
-        self._settle_until = seconds + SETTLE
+        self._started_at = self._clock()
+        self._last_heard, self._moving = None, False
 
     def _stop(self) -> None:
         if self.output is not None and self.output.available:

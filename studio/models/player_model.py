@@ -2,7 +2,9 @@
 
 The frame clock is a QTimer at the clip's frame rate. When the timer falls behind (a busy
 event loop), playback follows the wall clock and skips frames instead of slowing down, as a
-player should; frame stepping is exact.
+player should; frame stepping is exact. While sound plays, its position is the clock (a
+"master clock", see `PlayerAudio`): a sound device starts late and runs at its own rate, so
+the picture follows what is heard rather than the other way round.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class PlayerModel(QObject):
 
     clipChanged = Signal()  # a clip was loaded or cleared, or failed to load
     frameChanged = Signal(int)
+    jumped = Signal(int)  # the playhead moved by a seek or a loop, not by playing on
     playingChanged = Signal(bool)
     loopChanged = Signal(bool)
     zoomChanged = Signal(float)  # ZOOM_FIT, or a scale factor (1.0 = 100%)
@@ -56,6 +59,7 @@ class PlayerModel(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._tick)
         self._play_origin = (0.0, 0)  # (clock time, frame) when play started
+        self._master: Callable[[], float | None] | None = None
 
     # --- clip ---------------------------------------------------------------------------
 
@@ -166,6 +170,7 @@ class PlayerModel(QObject):
         if index != self.frame_index:
             self.frame_index = index
             self.frameChanged.emit(index)
+            self.jumped.emit(index)
 
     def step(self, delta: int) -> None:
         """Frame step: pauses, then moves `delta` frames (wraps when looping)."""
@@ -177,13 +182,27 @@ class PlayerModel(QObject):
             target %= self.frame_count
         self.seek(target)
 
+    def set_master_clock(self, master: Callable[[], float | None] | None) -> None:
+        """Follow `master()` (seconds into the clip, or None to use the wall clock)."""
+        self._master = master
+
     def _tick(self) -> None:
-        started, first = self._play_origin
-        due = first + int((self._clock() - started) * self.fps)
+        master = self._master() if self._master is not None else None
+        if master is not None:
+            due = int(master * self.fps + 1e-6)
+            # Kept current, so the wall clock takes over seamlessly when the sound ends.
+            self._play_origin = (self._clock(), due)
+        else:
+            started, first = self._play_origin
+            due = first + int((self._clock() - started) * self.fps)
         if due >= self.frame_count:
             if self.loop:
                 due %= self.frame_count
                 self._play_origin = (self._clock(), due)
+                self.frame_index = due
+                self.frameChanged.emit(due)
+                self.jumped.emit(due)
+                return
             else:
                 self.seek(self.frame_count - 1)
                 self.pause()

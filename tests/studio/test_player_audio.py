@@ -12,12 +12,17 @@ from studio_fakes import write_clip
 
 from studio.media.audio_output import SilentOutput, open_output
 from studio.media.audio_track import SAMPLE_RATE, AudioTrack, has_audio, read_audio
-from studio.models.player_audio import TOLERANCE, PlayerAudio
+from studio.models.player_audio import PlayerAudio
 from studio.models.player_model import PlayerModel
 
 
 def write_clip_with_tone(
-    path: Path, seconds: float = 1.0, fps: int = 12, tone: float = 440.0, rate: int = 44_100
+    path: Path,
+    seconds: float = 1.0,
+    fps: int = 12,
+    tone: float = 440.0,
+    rate: int = 44_100,
+    audio_seconds: float | None = None,
 ) -> Path:
     """A small H.264 + AAC MP4: grey frames and a sine tone (mono, `rate` Hz)."""
     frames = round(seconds * fps)
@@ -31,7 +36,7 @@ def write_clip_with_tone(
             rgb = np.full((36, 64, 3), min(255, 20 * i), dtype=np.uint8)
             container.mux(video.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         container.mux(video.encode())
-        t = np.arange(round(seconds * rate)) / rate
+        t = np.arange(round((audio_seconds or seconds) * rate)) / rate
         wave = (0.5 * np.sin(2 * np.pi * tone * t)).astype(np.float32)
         for start in range(0, len(wave), 1024):
             chunk = wave[start : start + 1024].reshape(1, -1)
@@ -107,16 +112,16 @@ def test_a_clip_without_sound_has_no_track(tmp_path):
 def test_sound_follows_play_pause_seek_and_loop(qapp, tone_clip):
     clock, output = Clock(), FakeOutput()
     player = PlayerModel(clock=clock)
-    audio = PlayerAudio(player, output)
+    audio = PlayerAudio(player, output, clock=clock)
     player.load(str(tone_clip), autoplay=False)
     assert audio.has_sound and audio.can_play
     player.seek(6)
     player.play()
     assert output.starts == [0.5]  # from where the picture is
     clock.now, output.heard = 0.25, 0.75
-    player._tick()  # frame 9: sound and picture agree, nothing happens
+    player._tick()  # the timer's slot, driven by hand: the picture shows what is heard
     assert player.frame_index == 9 and output.starts == [0.5]
-    player.seek(2)  # a scrub while playing: sound jumps with the picture
+    player.seek(2)  # a scrub while playing: sound jumps with the picture, at once
     assert output.starts == [0.5, round(2 / 12, 4)]
     player.pause()
     assert output.stops >= 1 and output.heard is None
@@ -124,24 +129,44 @@ def test_sound_follows_play_pause_seek_and_loop(qapp, tone_clip):
     assert len(output.starts) == 2
     player.play()
     assert output.starts[-1] == round(3 / 12, 4)
-    clock.now += 1.0 - 3 / 12  # past the last frame: the picture loops to the start
-    output.heard = 1.0
+    clock.now, output.heard = 1.0, 1.0  # the last frame is done: the picture loops
     player._tick()
     assert player.frame_index == 0 and output.starts[-1] == 0.0
 
 
-def test_drift_past_the_tolerance_puts_sound_back_on_the_picture(qapp, tone_clip):
+def test_the_picture_waits_for_the_sound_and_goes_on_alone_when_it_stalls(qapp, tone_clip):
     clock, output = Clock(), FakeOutput()
     player = PlayerModel(clock=clock)
-    audio = PlayerAudio(player, output)
+    audio = PlayerAudio(player, output, clock=clock)
     player.load(str(tone_clip), autoplay=False)
     player.play()
-    clock.now, output.heard = 0.6, 0.6 + TOLERANCE / 2  # inside the tolerance
+    clock.now = 0.2  # the device has not started yet: the first frame waits for it
     player._tick()
-    assert audio.restarts == 0
-    clock.now, output.heard = 0.7, 0.7 - 2 * TOLERANCE  # the device fell behind
+    assert player.frame_index == 0
+    clock.now, output.heard = 0.5, 0.25  # it runs: the picture shows what is heard
     player._tick()
-    assert audio.restarts == 1 and output.starts[-1] == pytest.approx(0.7, abs=1 / 12)
+    assert player.frame_index == 3 and audio.restarts == 0
+    clock.now = 0.9  # no sound for 0.4 s: the picture goes on by the wall clock...
+    player._tick()
+    assert player.frame_index == 3 + int(0.4 * 12)
+    # ...and the sound is started again where the picture is.
+    assert audio.restarts == 1 and output.starts[-1] == pytest.approx(3 / 12 + 0.4)
+
+
+def test_a_picture_longer_than_its_sound_plays_on_in_silence(qapp, tmp_path):
+    clip = write_clip_with_tone(tmp_path / "short-sound.mp4", audio_seconds=0.5)
+    clock, output = Clock(), FakeOutput()
+    player = PlayerModel(clock=clock)
+    audio = PlayerAudio(player, output, clock=clock)
+    player.load(str(clip), autoplay=False)
+    assert audio.track.duration < 0.6
+    player.play()
+    clock.now, output.heard = 0.4, 0.4
+    player._tick()
+    assert player.frame_index == 4
+    clock.now, output.heard = 0.8, audio.track.duration  # the sound is over
+    player._tick()  # the picture goes on by the wall clock, the device is stopped
+    assert player.frame_index == 4 + int(0.4 * 12) and output.heard is None
 
 
 def test_mute_keeps_sound_running_and_says_so(qapp, tone_clip):
