@@ -35,7 +35,11 @@ def window(qtbot, link, settings, tmp_path):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    return window
+    yield window
+    # Closing the project ends a job left running, whose progress would otherwise keep
+    # ticking into the queue dock of this deleted window during later tests.
+    window.close()
+    window.projects.close()
 
 
 def ctrl_return(qtbot, widget):
