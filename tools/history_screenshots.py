@@ -1,9 +1,11 @@
 """The History dock's screenshots, called by `tools/screenshots.py` once a take exists.
 
 A storyboard's worth of takes is added to the project so the grid, list, trash, lineage and
-compare views have something to show. Those takes are drawn stand-in clips (a ball over a
-coloured sky) recorded exactly as the queue records a finished job, with lineage links,
-ratings, tags and shots; the script says so when it runs.
+compare views have something to show. With the real engine they are rendered by the demo
+model through the queue and the take tools (extend, remix, upscale), exactly as a person
+would make them. Only with the fake engine (no demo model installed) are they drawn
+stand-in clips (a ball over a coloured sky) recorded as the queue records a finished job;
+the script says so when it runs.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from PySide6.QtWidgets import QApplication
 from engine import protocol
 from studio.store.recording import record_take
 
-PROMPTS = (
-    ("a blue cube spins on a beach at noon", 200),
-    ("a green ball rolls at dusk over textured ground", 110),
-    ("a purple triangle grows against a gradient", 280),
-    ("a white sphere drifts left over a plain grey wall", 220),
-    ("an orange box slides right under a blue sky", 30),
-    ("a crimson circle shrinks at night", 340),
+PROMPTS = (  # in the demo model's domain, so the rendered takes look like their prompts
+    ("a blue square moves left across a sunset sky", 200),
+    ("a green ball bounces over grassy ground", 110),
+    ("a purple triangle grows against a night sky", 280),
+    ("a white ball moves right across a blue sky", 220),
+    ("an orange square shrinks on a plain grey background", 30),
+    ("a yellow ball and a red square move up at night", 340),
 )
 
 
@@ -69,10 +71,9 @@ def _take(window, prompt: str, hue: int, seed: int, kind=protocol.GenerateJob, p
     return take_id
 
 
-def shoot_history(app: QApplication, window, first_take: int, out: Path, save: Callable) -> None:
-    """Fill the history, then save grid, list, lineage, trash and compare screenshots."""
+def _drawn_takes(window, first_take: int) -> tuple[list[int], int, int]:
+    """Stand-in takes (fake engine): six generated, then extend -> remix -> upscale."""
     print("screenshots: the History shots add drawn stand-in takes (a ball over a sky)")
-    history, dock = window.history, window.history_dock
     takes = [_take(window, prompt, hue, 300 + i) for i, (prompt, hue) in enumerate(PROMPTS)]
     extended = _take(window, "a red ball bounces on, camera pans right", 12, 401,
                      protocol.ExtendJob, first_take)  # fmt: skip
@@ -80,6 +81,55 @@ def shoot_history(app: QApplication, window, first_take: int, out: Path, save: C
                     protocol.RemixJob, extended)  # fmt: skip
     _take(window, "", 300, 403, protocol.UpscaleJob, remixed)
     _take(window, "a red ball bounces, watercolour", 190, 404, protocol.RemixJob, first_take)
+    return takes, extended, remixed
+
+
+def _rendered_takes(app, window, first_take: int, wait_until: Callable):
+    """Real takes from the demo model: six prompts, then extend -> remix -> upscale."""
+    from studio.models.take_tool_forms import RemixForm
+
+    queue, tools, panel = window.queue, window.take_tools, window.prompt_panel
+
+    def finish(job_id: str | None) -> int:
+        if job_id is None:
+            raise SystemExit("screenshots: a take tool refused to queue its job")
+        wait_until(app, lambda: queue.job(job_id).state not in ("queued", "running"), 300,
+                   f"job {job_id}")  # fmt: skip
+        row = queue.job(job_id)
+        if row.state != "finished":
+            raise SystemExit(f"screenshots: job {job_id} ended {row.state}: {row.error_message}")
+        return row.take_id
+
+    panel.steps_spin.setValue(12)
+    takes = []
+    for prompt, _hue in PROMPTS:
+        panel.prompt_edit.setPlainText(prompt)
+        takes.append(finish(window.session.add_to_queue()))
+    extended = finish(tools.extend(first_take, tools.extend_form(first_take)))
+    remix = RemixForm(prompt="a blue ball bounces across a night sky", strength=0.7)
+    remixed = finish(tools.remix(extended, remix))
+    finish(tools.upscale(remixed, tools.upscale_form(remixed)))
+    other = RemixForm(prompt="a yellow ball bounces across a sunset sky", strength=0.6)
+    finish(tools.remix(first_take, other))
+    return takes, extended, remixed
+
+
+def shoot_history(
+    app: QApplication,
+    window,
+    first_take: int,
+    out: Path,
+    save: Callable,
+    wait_until: Callable | None = None,
+) -> None:
+    """Fill the history, then save grid, list, lineage, trash and compare screenshots.
+
+    With `wait_until` (the real engine runs) the takes are rendered; else drawn."""
+    history, dock = window.history, window.history_dock
+    if wait_until is not None:
+        takes, extended, remixed = _rendered_takes(app, window, first_take, wait_until)
+    else:
+        takes, extended, remixed = _drawn_takes(window, first_take)
     for take_id, stars in zip(takes, (5, 3, 0, 4, 2, 0), strict=True):
         history.set_rating(take_id, stars)
     history.toggle_favourite(takes[0])

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         # 3. The History dock: grid, list, lineage, trash, compare (tools/history_screenshots.py).
         from tools.history_screenshots import shoot_history
 
-        shoot_history(app, window, take_id, args.out, save)
+        shoot_history(app, window, take_id, args.out, save, wait_until if real_engine else None)
 
         # The take tools: the player zoomed in, and the Extend / Remix / Upscale dialogs.
         from tools.take_tools_screenshots import shoot_take_tools
