@@ -76,7 +76,15 @@ class TakeTools(QObject):
         history.takeChanged.connect(lambda _id: self.changed.emit())
         history.trashChanged.connect(self.changed.emit)
         settings.modelsChanged.connect(self.changed.emit)
-        settings.changed.connect(self.changed.emit)  # the prompt panel's model: start image
+        self._panel_model = settings.model_id
+        settings.changed.connect(self._panel_changed)
+
+    def _panel_changed(self) -> None:
+        # The prompt panel's model decides "use as start image"; its other fields change
+        # with every keystroke and matter to no tool.
+        if self.settings.model_id != self._panel_model:
+            self._panel_model = self.settings.model_id
+            self.changed.emit()
 
     # --- finding takes --------------------------------------------------------------------
 

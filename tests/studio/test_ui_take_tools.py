@@ -181,6 +181,9 @@ def test_use_this_frame_from_the_button_menu_and_as_a_bridge(qtbot, rig):
     assert screen.widget.frame_button.isEnabled()
     entries = text_of(menu)
     assert not entries["Use This Frame as End Image"].isEnabled()  # the demo has none
+    rig.settings.set_model("wan-1.3b")  # the prompt panel's model takes an end image
+    assert entries["Use This Frame as End Image"].isEnabled()
+    rig.settings.set_model("demo")
     entries["Use This Frame as Start Image"].trigger()
     still = Path(rig.settings.start_image)
     assert still.name == f"take{take_id}_f0005.png" and still.is_file()
