@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLoggingCategory, QObject
 
 from studio.media.audio_track import AudioTrack
 
@@ -103,6 +103,9 @@ class QtAudioOutput(QObject):
 
 def open_output(parent: QObject | None = None) -> QtAudioOutput | SilentOutput:
     """The default sound device, or a SilentOutput saying why there is none."""
+    # Qt Multimedia probes for PipeWire and prints a warning on every machine without it
+    # (PulseAudio serves instead): not something a person should read in the terminal.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")
     try:
         from PySide6 import QtMultimedia
     except ImportError as exc:

@@ -202,7 +202,9 @@ class QueueDock(QDockWidget):
 
         queue.pausedChanged.connect(self._sync_paused)
         queue.jobsChanged.connect(self._sync)
-        queue.jobUpdated.connect(lambda _id: self._sync())
+        # Bound methods, not lambdas: Qt drops them when the dock is deleted, while the
+        # queue (which outlives the dock) goes on emitting.
+        queue.jobUpdated.connect(self._on_job_updated)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._sync())
         self.view.selectionModel().currentChanged.connect(lambda *_: self._sync())
         queue.rows.modelReset.connect(self._sync)
@@ -334,6 +336,9 @@ class QueueDock(QDockWidget):
         action.setToolTip(tip)
         action.setStatusTip(tip)
         self.banner.setVisible(paused)
+
+    def _on_job_updated(self, _job_id: str) -> None:
+        self._sync()
 
     def _sync(self) -> None:
         states = self._states()
