@@ -308,15 +308,20 @@ class MainWindow(QMainWindow):
         self.models_dialog = dialog
 
     def show_shortcuts(self) -> None:
-        """A table of every shortcut, generated from the actions so it cannot go stale."""
-        rows = "".join(
-            f"<tr><td style='padding:2px 16px 2px 0'><b>"
-            f"{' / '.join(s.toString(QKeySequence.NativeText) for s in a.shortcuts())}"
-            f"</b></td><td>{a.statusTip()}</td></tr>"
-            for a in self.actions()
-            if a.shortcuts()
+        """Every shortcut, grouped by where it works, generated from the live actions."""
+        from studio.ui.shortcuts_dialog import ShortcutsDialog, shortcut_groups
+
+        groups = shortcut_groups(
+            self,
+            [
+                ("Queue (while it has focus)", self.queue_dock),
+                ("History (while it has focus)", self.history_dock),
+            ],
         )
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+        dialog = ShortcutsDialog(groups, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.shortcuts_dialog = dialog
 
     def _confirm_quit_while_rendering(self) -> bool:
         answer = QMessageBox.question(

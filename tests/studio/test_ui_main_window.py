@@ -13,6 +13,7 @@ from studio_fakes import FakeLink, write_clip, write_png
 from engine import protocol
 from studio.app import build_main_window
 from studio.ui.notification_bar import LogDialog
+from studio.ui.shortcuts_dialog import shortcut_groups
 
 
 @pytest.fixture
@@ -309,3 +310,17 @@ def test_quitting_during_a_render_asks_first(qtbot, window, link, monkeypatch):
     monkeypatch.setattr(window, "_confirm_quit_while_rendering", lambda: True)
     window.close()
     assert not window.isVisible()
+
+
+def test_the_shortcuts_dialog_lists_the_window_and_the_docks_keys(window):
+    window.show_shortcuts()
+    docks = [("Queue", window.queue_dock), ("History", window.history_dock)]
+    groups = {
+        title: {desc: keys for keys, desc in rows} for title, rows in shortcut_groups(window, docks)
+    }
+    everywhere = groups["Everywhere"]
+    assert any("Render" in d for d in everywhere)
+    assert any(keys.startswith("Ctrl+Z") for keys in everywhere.values()), everywhere
+    assert groups["Queue"] and groups["History"]
+    text = window.shortcuts_dialog.browser.toPlainText()
+    assert "Everywhere" in text and "Ctrl+Z" in text
