@@ -129,7 +129,7 @@ def nearest(model: protocol.ModelInfo, width: int, height: int) -> tuple[int, in
     rule = limits(model)
 
     def snap(value: int) -> int:
-        value = round(value / rule.multiple) * rule.multiple
+        value = int(value / rule.multiple + 0.5) * rule.multiple  # half up, not to even
         return max(rule.minimum, min(rule.maximum, value))
 
     return snap(width), snap(height)

@@ -200,8 +200,14 @@ class MainWindow(QMainWindow):
         self.undo_action.setStatusTip("Undo the last edit to a prompt, shot or take")
         self.undo_action.setIcon(icon("undo"))
         self.redo_action = self.edits.createRedoAction(self, "&Redo")
+        # Every platform redo key plus Ctrl+Y, each once: where Redo already is Ctrl+Y
+        # (Windows), a second Ctrl+Y made the shortcut ambiguous and neither fired.
+        redo_keys = [
+            *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+            QKeySequence("Ctrl+Y"),
+        ]
         self.redo_action.setShortcuts(
-            [QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")]
+            [k for i, k in enumerate(redo_keys) if k not in redo_keys[:i]]
         )
         self.redo_action.setStatusTip("Redo the last undone edit")
         self.redo_action.setIcon(icon("redo"))

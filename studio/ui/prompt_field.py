@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QFocusEvent,
@@ -104,7 +104,13 @@ class PromptField(QPlainTextEdit):
         super().focusOutEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = self.createStandardContextMenu(event.pos())
+        menu = self.build_context_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def build_context_menu(self, pos: QPoint) -> QMenu:
+        """Qt's text menu with the window's Undo / Redo, plus what `add_to_menu` adds."""
+        menu = self.createStandardContextMenu(pos)
         # The field's own Undo / Redo are off; the window's take their place.
         for name in ("edit-undo", "edit-redo"):
             for action in menu.actions():
@@ -122,8 +128,7 @@ class PromptField(QPlainTextEdit):
         if self.add_to_menu is not None:
             menu.addSeparator()
             self.add_to_menu(menu)
-        menu.exec(event.globalPos())
-        menu.deleteLater()
+        return menu
 
 
 class HistoryButton(QToolButton):
