@@ -58,6 +58,8 @@ def problems(s: PromptSettings) -> list[Problem]:
     min_steps = max(1, int(getattr(model, "min_steps", 1)))
     if s.steps < min_steps:
         found.append(Problem("steps", f"{model.name} needs at least {min_steps} steps."))
+    if s.draft and s.capability_reason("draft"):
+        found.append(Problem("draft", s.capability_reason("draft")))
     for name, path in (("start_image", s.start_image), ("end_image", s.end_image)):
         if path is None:
             continue

@@ -57,6 +57,7 @@ class PromptSettings(UndoableFields):
         "seed_locked",
         "steps",
         "guidance",
+        "draft",
         "start_image",
         "end_image",
     )
@@ -78,6 +79,7 @@ class PromptSettings(UndoableFields):
         self.seed_locked = False
         self.steps = 30
         self.guidance = 5.0
+        self.draft = False
         self.start_image: str | None = None
         self.end_image: str | None = None
 
@@ -155,9 +157,11 @@ class PromptSettings(UndoableFields):
             sizes = self.sizes()
             if self.size not in sizes:
                 self.size = sizes[0] if sizes else None
-        # A model that cannot take an end image must not silently carry one into the job.
+        # A model that cannot take an end image (or draft) must not carry one into the job.
         if not model.can("end_image"):
             self.end_image = None
+        if not model.can("draft"):
+            self.draft = False
 
     def _all_presets(self) -> list[tuple[int, int]]:
         model = self.model
@@ -285,6 +289,10 @@ class PromptSettings(UndoableFields):
         """Classifier-free guidance scale."""
         self._set("Change Guidance", "guidance", round(float(guidance), 2), merge=True)
 
+    def set_draft(self, draft: bool) -> None:
+        """Draft speed (models with the "draft" capability): faster, frames differ."""
+        self._set("Draft Speed On" if draft else "Draft Speed Off", "draft", bool(draft))
+
     def set_start_image(self, path: str | None) -> None:
         """Path of the start image, or None; prefer `offer_image` for user input."""
         self._set_image("start_image", path or None)
@@ -358,6 +366,8 @@ class PromptSettings(UndoableFields):
                 getattr(self, f"set_{name}")(value)
         self.set_start_image(getattr(job, "start_image", None))
         self.set_end_image(getattr(job, "end_image", None))
+        # A recipe records a draft as its settings (a dict); a job as a flag.
+        self.set_draft(bool(getattr(job, "draft", False)) and self.capability_reason("draft") == "")
         self.seed_locked = True
         self.set_seed(job.seed if job.seed is not None else self.seed)
 
@@ -419,6 +429,8 @@ class PromptSettings(UndoableFields):
             return "The engine has not listed its models yet."
         if model.can(capability):
             return ""
+        if capability == "draft":
+            return f"{model.name} has no draft speed; it always renders at full quality."
         what = {"start_image": "a start image", "end_image": "an end image"}.get(
             capability, capability.replace("_", " ")
         )
@@ -453,4 +465,5 @@ class PromptSettings(UndoableFields):
             guidance=self.guidance,
             start_image=self.start_image,
             end_image=self.end_image,
+            draft=self.draft,
         )

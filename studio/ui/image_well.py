@@ -9,12 +9,22 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImageReader, QMouseEvent, QPixmap
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImageReader,
+    QMouseEvent,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -125,16 +135,42 @@ class ImageWell(QFrame):
 
     # --- user input ---------------------------------------------------------------------
 
+    def browse(self) -> None:
+        """Pick an image file and offer it (the click and "Choose Image…")."""
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Choose the {self._title.lower()}",
+            os.path.dirname(self._path or "") or os.path.expanduser("~"),
+            "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)",
+        )
+        if path:
+            self.fileOffered.emit(path)
+
+    def build_menu(self) -> QMenu:
+        """The right-click menu: choose, remove, and where the file lives."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        choose = menu.addAction(icon("folder-open"), "Choose Image…", self.browse)
+        choose.setEnabled(self.isEnabled())
+        remove = menu.addAction(icon("close"), "Remove Image", self.clearRequested.emit)
+        remove.setEnabled(bool(self._path) and self.isEnabled())
+        if self._path:
+            menu.addSeparator()
+            where = menu.addAction(icon("folder"), "Copy Path", self._copy_path)
+            where.setToolTip(self._path)
+        return menu
+
+    def _copy_path(self) -> None:
+        QGuiApplication.clipboard().setText(self._path or "")
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.build_menu()
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.isEnabled():
-            path, _ = QFileDialog.getOpenFileName(
-                self,
-                f"Choose the {self._title.lower()}",
-                os.path.dirname(self._path or "") or os.path.expanduser("~"),
-                "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff)",
-            )
-            if path:
-                self.fileOffered.emit(path)
+            self.browse()
         super().mouseReleaseEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

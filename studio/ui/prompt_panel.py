@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import protocol
 from studio.models import model_caps
 from studio.models.prompt_settings import SEED_MAX
 from studio.models.render_session import RenderSession
@@ -155,6 +157,7 @@ class PromptPanel(QWidget):
         self.guidance_spin.setSingleStep(0.5)
         self.guidance_spin.setDecimals(1)
         self.guidance_spin.setToolTip("Guidance: how strictly the video follows the prompt")
+        self.draft_check = QCheckBox("Draft speed")
         sampling = QHBoxLayout()
         sampling.setSpacing(8)
         sampling.addWidget(self.steps_spin, 1)
@@ -188,6 +191,7 @@ class PromptPanel(QWidget):
         sampling_form.setVerticalSpacing(8)
         sampling_form.addRow("Seed", seed_row)
         sampling_form.addRow("Steps", sampling)
+        sampling_form.addRow("", self.draft_check)
 
         prompt_header = QHBoxLayout()
         prompt_header.setContentsMargins(0, 0, 0, 0)
@@ -261,6 +265,7 @@ class PromptPanel(QWidget):
         self.dice_button.clicked.connect(s.dice)
         self.steps_spin.valueChanged.connect(s.set_steps)
         self.guidance_spin.valueChanged.connect(s.set_guidance)
+        self.draft_check.toggled.connect(s.set_draft)
         closer = _CloseMergeOnFocusOut(s, self)
         for spin in (self.seconds_spin, self.seed_spin, self.steps_spin, self.guidance_spin):
             spin.installEventFilter(closer)
@@ -344,6 +349,11 @@ class PromptPanel(QWidget):
             self.steps_spin.setValue(s.steps)
         with QSignalBlocker(self.guidance_spin):
             self.guidance_spin.setValue(s.guidance)
+        draft_reason = s.capability_reason("draft") if model else ""
+        with QSignalBlocker(self.draft_check):
+            self.draft_check.setChecked(s.draft)
+        self.draft_check.setEnabled(model is not None and not draft_reason)
+        self.draft_check.setToolTip(draft_reason or protocol.DRAFT_HELP)
         for well, slot, path in (
             (self.start_well, "start_image", s.start_image),
             (self.end_well, "end_image", s.end_image),

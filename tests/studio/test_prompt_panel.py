@@ -251,3 +251,36 @@ def test_history_menu_text_is_one_short_line(qapp):
     fill_history_menu(menu, ["one", "two"], picked.append)
     menu.actions()[1].trigger()
     assert picked == ["two"] and menu.actions()[0].toolTip() == "one"
+
+
+def test_draft_speed_is_off_with_the_reason_for_a_model_without_it(qtbot, window, link):
+    panel = window.prompt_panel
+    assert not panel.draft_check.isEnabled()
+    assert panel.draft_check.toolTip() == (
+        "Kinora demo has no draft speed; it always renders at full quality."
+    )
+    link.handshake(models=[model_info(capabilities=["generate", "draft"])])
+    assert panel.draft_check.isEnabled()
+    assert panel.draft_check.toolTip() == protocol.DRAFT_HELP
+    type_prompt(qtbot, window, "a ball")
+    panel.draft_check.click()
+    key(qtbot, panel.prompt_edit, Qt.Key.Key_Return)
+    assert link.submitted[-1].draft is True
+
+
+def test_image_well_menu_chooses_removes_and_copies_the_path(qtbot, window, tmp_path):
+    from studio_fakes import write_png
+
+    panel = window.prompt_panel
+    well = panel.start_well
+    menu = well.build_menu()
+    assert [a.text() for a in menu.actions()] == ["Choose Image…", "Remove Image"]
+    assert not menu.actions()[1].isEnabled()
+    png = str(write_png(tmp_path / "s.png"))
+    well.fileOffered.emit(png)
+    menu = well.build_menu()
+    assert [a.text() for a in menu.actions() if a.text()][-1] == "Copy Path"
+    menu.actions()[1].trigger()
+    assert window.session.settings.start_image is None
+    window.undo_action.trigger()
+    assert window.session.settings.start_image == png

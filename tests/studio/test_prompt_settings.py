@@ -291,3 +291,20 @@ def test_choosing_from_the_history_menu_is_undoable(s, edits):
     assert edits.undoText() == "Use Recent Prompt"
     edits.undo()
     assert s.prompt == "mine"
+
+
+def test_draft_speed_only_for_models_that_have_it_and_it_rides_into_the_job(s, edits):
+    assert "has no draft speed" in s.capability_reason("draft")
+    s.set_models([model_info(capabilities=["generate", "draft"]), wan_info()])
+    s.set_draft(True)
+    assert job_of(s).draft is True and edits.undoText() == "Draft Speed On"
+    edits.undo()
+    assert s.draft is False
+    edits.redo()
+    s.set_model("wan-1.3b")  # no draft there: it must not ride along
+    assert s.draft is False and job_of(s).draft is False
+    # A recipe records a draft as its settings; loading it turns draft speed back on.
+    recipe_job = protocol.GenerateJob(job_id="r", output_path="", prompt="p", model="demo")
+    recipe_job.draft = {"method": "first_block_cache"}
+    s.apply_job(recipe_job)
+    assert s.draft is True and s.problems() == []
