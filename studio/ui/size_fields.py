@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -72,10 +73,8 @@ class SizeFields(QWidget):
         self.size_combo = QComboBox()
         self.size_combo.setToolTip("Resolution presets the model was trained for, best first")
         self.width_spin = QSpinBox()
-        self.width_spin.setSuffix(" px")
         self.width_spin.setAccessibleName("Custom width")
         self.height_spin = QSpinBox()
-        self.height_spin.setSuffix(" px")
         self.height_spin.setAccessibleName("Custom height")
         self.swap_button = QToolButton()
         self.swap_button.setIcon(icon("swap"))
@@ -83,6 +82,8 @@ class SizeFields(QWidget):
         self.custom_hint = QLabel()
         self.custom_hint.setProperty("role", "hint")
         self.custom_hint.setWordWrap(True)
+        # Wraps into whatever width the row has instead of widening the whole panel.
+        self.custom_hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         custom_row = QHBoxLayout()
         custom_row.setSpacing(4)
         custom_row.addWidget(self.width_spin, 1)
