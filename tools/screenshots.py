@@ -154,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
 
         shoot_take_tools(app, window, take_id, args.out, save)
 
+        # The prompt panel with camera & mood folded into the prompt.
+        from tools.prompt_panel_screenshots import shoot_prompt_panel
+
+        shoot_prompt_panel(app, window, args.out, save)
+
         # 4. An error: one notice with the log one click away (the fake engine can fail).
         if not real_engine:
             panel.prompt_edit.setPlainText("[fail:out_of_memory] a green triangle grows")
