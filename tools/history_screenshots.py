@@ -139,6 +139,7 @@ def shoot_history(
     for take_id in takes[1:3]:
         history.set_shot(take_id, "Shot 2 – chase")
     window.edits.clear()  # the set-up is not the user's work to undo
+    window.session.notifications.dismiss()  # "Remix queued" was about the set-up
     window.resizeDocks([dock], [430], Qt.Orientation.Vertical)
 
     def settle() -> None:

@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         take_id = window.queue.job(job.job_id).take_id
         window.history.set_rating(take_id, 4)
         window.history.toggle_favourite(take_id)
-        app.processEvents()
+        for _ in range(3):  # the history's thumbnails load off the event loop
+            app.processEvents()
+            window.history_dock.cache.wait()
         save(window, args.out / "main_window.png")
 
         # 2. A running job: live preview, step k/n, time left.
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         session.render()
         # Two variations wait behind it in the queue dock.
         variations = []
-        for text in ("a blue cube spins on a beach at noon", "a green ball rolls at dusk"):
+        for text in ("a blue square moves left at night", "a green ball bounces at sunset"):
             panel.prompt_edit.setPlainText(text)
             variations.append(session.add_to_queue())
         wait_until(app, lambda: job.step >= 14 and job.preview_path is not None, 120, "denoising")

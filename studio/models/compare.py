@@ -41,11 +41,13 @@ _COLUMNS = (
     ("shot", "Shot"),
 )
 # Recipe keys covered by the columns, or that differ between any two takes without meaning
-# anything (where the file went, when, how long it took).
+# anything for the picture (where the file went, when, how long it took, how much memory
+# was free and how the model was placed on the device: none of it changes a pixel).
 _SKIP = {
     "kind", "prompt", "negative_prompt", "seed", "steps", "guidance", "strength",
     "scale", "width", "height", "fps", "num_frames", "seconds", "timings", "created_at",
     "output", "output_path", "job_id", "preview_dir", "parent", "schema",
+    "memory_plan", "speedups",
 }  # fmt: skip
 
 

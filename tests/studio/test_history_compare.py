@@ -153,6 +153,9 @@ def test_recipe_diff_lists_only_what_differs(qapp):
             "model": {"id": "demo", "family": "demo", "weights_sha256": "bbb"},
             "camera": {"move": "pan right"},
             "inputs": {"start_image": {"path": "/x/y.png", "sha256": "123"}},
+            # Placement and free memory change between runs, never the picture.
+            "memory_plan": {"available_system": 123, "placement": "device"},
+            "speedups": {"attention": "native"},
         },
     )
     rows = recipe_diff(a, b)
