@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from studio import paths
-from studio.media.audio_output import open_output
+from studio.media.audio_output import LazyOutput
 from studio.models.engine_status import EngineStatus
 from studio.models.history import History
 from studio.models.notifications import Notifications
@@ -57,7 +57,7 @@ def build_main_window(link, data: Path, settings: QSettings) -> MainWindow:
     status = EngineStatus(link, notifications)
     player = PlayerModel()
     # The clip's sound on the picture's clock; silent (and saying why) without a device.
-    audio = PlayerAudio(player, open_output())
+    audio = PlayerAudio(player, LazyOutput())
     tools = TakeTools(link, queue, history, session.settings, notifications)
     window = MainWindow(
         session, status, player, settings, queue, history, edits, take_tools=tools, audio=audio

@@ -120,3 +120,50 @@ def open_output(parent: QObject | None = None) -> QtAudioOutput | SilentOutput:
     if device.isNull():
         return SilentOutput("no sound output device")
     return QtAudioOutput(QtMultimedia, device, parent)
+
+
+class LazyOutput:
+    """Opens the sound device the first time a clip with sound needs it.
+
+    Most clips (every demo-model take) have no sound: the window then never loads Qt
+    Multimedia and its FFmpeg plug-in, which start-up time and the test suite's process
+    (torch and PyAV's own FFmpeg loaded beside it) are better without."""
+
+    def __init__(self, opener=open_output) -> None:
+        self._opener = opener
+        self._real: QtAudioOutput | SilentOutput | None = None
+        self._muted = False
+
+    def _device(self) -> QtAudioOutput | SilentOutput:
+        if self._real is None:
+            self._real = self._opener()
+            self._real.set_muted(self._muted)
+        return self._real
+
+    @property
+    def opened(self) -> bool:
+        """True once the device was asked for."""
+        return self._real is not None
+
+    @property
+    def available(self) -> bool:
+        return self._device().available
+
+    @property
+    def reason(self) -> str:
+        return getattr(self._device(), "reason", "")
+
+    def start(self, track: AudioTrack, byte_offset: int) -> None:
+        self._device().start(track, byte_offset)
+
+    def stop(self) -> None:
+        if self._real is not None:
+            self._real.stop()
+
+    def position(self) -> float | None:
+        return self._real.position() if self._real is not None else None
+
+    def set_muted(self, muted: bool) -> None:
+        self._muted = muted
+        if self._real is not None:
+            self._real.set_muted(muted)

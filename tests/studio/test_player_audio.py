@@ -196,3 +196,21 @@ def test_without_a_device_the_picture_plays_silently_and_says_why(qapp, tone_cli
 def test_the_real_device_or_a_reason(qapp):
     output = open_output()
     assert output.available or output.reason  # never an exception, never silence unexplained
+
+
+def test_the_lazy_output_opens_the_device_only_when_sound_needs_it():
+    from studio.media.audio_output import LazyOutput, SilentOutput
+
+    opened = []
+
+    def opener():
+        opened.append(1)
+        return SilentOutput("no sound output device")
+
+    output = LazyOutput(opener)
+    output.set_muted(True)
+    output.stop()
+    assert output.position() is None and not opened  # nothing asked the device yet
+    assert output.available is False and output.reason == "no sound output device"
+    assert opened == [1] and output.opened
+    assert output.available is False and opened == [1]  # opened once
