@@ -13,6 +13,7 @@ import functools
 
 import pytest
 
+from bench.gpu_cases import WAN22_VAE, WAN_5B, WAN_13B
 from engine import memory_plan
 from engine.errors import EngineError
 from engine.memory_plan import GB, Budget, Footprint
@@ -20,33 +21,8 @@ from engine.protocol import ErrorKind
 
 torch = pytest.importorskip("torch")
 
-WAN_13B = dict(
-    num_attention_heads=12,
-    attention_head_dim=128,
-    ffn_dim=8960,
-    num_layers=30,
-    in_channels=16,
-    out_channels=16,
-    text_dim=4096,
-    freq_dim=256,
-    patch_size=(1, 2, 2),
-    cross_attn_norm=True,
-    qk_norm="rms_norm_across_heads",
-    eps=1e-6,
-)
+# The published configs live with the GPU benchmark, which builds the same models.
 WAN_14B = {**WAN_13B, "num_attention_heads": 40, "ffn_dim": 13824, "num_layers": 40}
-WAN_5B = {**WAN_13B, "num_attention_heads": 24, "ffn_dim": 14336, "in_channels": 48}
-WAN_5B["out_channels"] = 48
-WAN22_VAE = dict(
-    base_dim=160,
-    decoder_base_dim=256,
-    z_dim=48,
-    in_channels=12,
-    out_channels=12,
-    is_residual=True,
-    patch_size=2,
-    scale_factor_spatial=16,
-)
 XXL = dict(d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64)
 XXL["feed_forward_proj"] = "gated-gelu"
 COG_5B = dict(num_attention_heads=48, num_layers=42, use_rotary_positional_embeddings=True)
