@@ -198,5 +198,7 @@ class PlayerAudio(QObject):
         self._last_heard, self._moving = None, False
 
     def _stop(self) -> None:
-        if self.output is not None and self.output.available:
+        # Every output's stop is safe when idle; asking `available` here would open the
+        # sound device for every clip, sound or not.
+        if self.output is not None:
             self.output.stop()
