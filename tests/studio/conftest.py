@@ -34,3 +34,22 @@ def fake_engine(monkeypatch):
 
     use()
     return use
+
+
+@pytest.fixture
+def window(qtbot, link, tmp_path):
+    """The app's real main window on the module's `link` fixture (a FakeLink), shown;
+    quitting never asks. Modules with other needs define their own `window`."""
+    from PySide6.QtCore import QSettings
+
+    from studio.app import build_main_window
+
+    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
+    window = build_main_window(link, tmp_path / "data", settings)
+    window._confirm_quit_while_rendering = lambda: True
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+    window.projects.close()

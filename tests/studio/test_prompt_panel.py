@@ -4,12 +4,11 @@ the model picker, Add to Queue, and Ctrl+Z through the window's undo stack."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 from studio_fakes import FakeLink, model_info, wan_info, write_clip
 
 from engine import protocol
-from studio.app import build_main_window
 from studio.models.history_grid import HistoryRoles
 from studio.ui.prompt_field import fill_history_menu, menu_text
 
@@ -25,19 +24,6 @@ def link():
     link = FakeLink()
     link.handshake(models=[DEMO, wan_info(), COG])
     return link
-
-
-@pytest.fixture
-def window(qtbot, link, tmp_path):
-    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(link, tmp_path / "data", settings)
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
-    window.projects.close()
 
 
 def type_prompt(qtbot, window, text: str) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from studio_fakes import FakeLink
 
 from engine import protocol
-from studio.app import build_main_window
 from studio.store.projects import create_project
 
 
@@ -20,19 +19,6 @@ def link():
     link = FakeLink()
     link.handshake()
     return link
-
-
-@pytest.fixture
-def window(qtbot, link, tmp_path):
-    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(link, tmp_path / "data", settings)
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
-    window.projects.close()
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ undo, the failed row's log link, the paused banner and the live preview."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from studio_fakes import FakeLink, write_png
 
 from engine import protocol
-from studio.app import build_main_window
 from studio.models.queue_rows import QueueRoles
 from studio.ui.queue_delegate import THUMB
 
@@ -19,19 +18,6 @@ def link():
     link = FakeLink()
     link.handshake()
     return link
-
-
-@pytest.fixture
-def window(qtbot, link, tmp_path):
-    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(link, tmp_path / "data", settings)
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
-    window.projects.close()
 
 
 @pytest.fixture
