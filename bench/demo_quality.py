@@ -313,12 +313,21 @@ def main(argv: list[str] | None = None) -> None:
         "load_s": round(runner.load_seconds, 2),
         "speed": speed(runner, args.speed_runs),
         "determinism": determinism(runner, items[:3]),
-        "text_to_video": text_to_video(runner, items[: args.prompts], args.seeds),
-        "image_to_video": image_to_video(runner, items[: args.i2v]),
-        "extend": extend(runner, items[: args.extend]),
-        "remix": remix(runner, items[: args.remix], args.strength),
-        "upscale": upscale_quality(runner, args.upscale),
     }
+    # A count of 0 skips that part, for quick sweeps of one measure (e.g. sampler settings).
+    parts = {
+        "text_to_video": (
+            args.prompts,
+            lambda: text_to_video(runner, items[: args.prompts], args.seeds),
+        ),
+        "image_to_video": (args.i2v, lambda: image_to_video(runner, items[: args.i2v])),
+        "extend": (args.extend, lambda: extend(runner, items[: args.extend])),
+        "remix": (args.remix, lambda: remix(runner, items[: args.remix], args.strength)),
+        "upscale": (args.upscale, lambda: upscale_quality(runner, args.upscale)),
+    }
+    for name, (count, run) in parts.items():
+        if count > 0:
+            report[name] = run()
     report["targets"] = TARGETS
     report["bench_seconds"] = round(time.time() - started, 1)
     text = json.dumps(report, indent=2)
