@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         "train_seconds": round(state["train_seconds"], 1),
         "seed": state["seed"],
         "hardware": state["hardware"],
+        "phases": state.get("phases", []),
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **sr_facts,
     }

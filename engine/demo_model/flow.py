@@ -17,6 +17,7 @@ from engine.demo_model.unet import DemoUNet
 
 OBJECT_WEIGHT = 6.0  # loss weight of object pixels vs background: objects are small
 KNOWN_WEIGHT = 0.1  # known frames are given; they matter little to the loss
+HIGH_NOISE_FROM = 0.7  # see training_timesteps
 
 
 def sample_known_mask(rng: np.random.Generator, batch: int, frames: int) -> np.ndarray:
@@ -42,8 +43,23 @@ def sample_known_mask(rng: np.random.Generator, batch: int, frames: int) -> np.n
 
 
 def logit_normal(rng: torch.Generator, n: int, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
-    """Timesteps concentrated in the middle, where the clip's layout is decided."""
+    """Timesteps concentrated in the middle, where most of the detail is drawn."""
     return torch.sigmoid(mean + std * torch.randn(n, generator=rng))
+
+
+def training_timesteps(rng: torch.Generator, n: int, high_noise_share: float) -> torch.Tensor:
+    """Logit-normal timesteps, with `high_noise_share` of them drawn uniformly from
+    [HIGH_NOISE_FROM, 1] instead.
+
+    Why: on clips this small the layout (how many objects, where, which way they move) is
+    decided at t > 0.7, where logit-normal puts under 20% of the samples (t > 0.9: 1.4%).
+    Measured on the 38.9k-clip checkpoint: x0 from t = 0.6 was nearly exact, from t = 0.9 it
+    was a blur of several blobs, which is what its samples looked like.
+    """
+    t = logit_normal(rng, n)
+    pick = torch.rand(n, generator=rng) < high_noise_share
+    high = HIGH_NOISE_FROM + (1 - HIGH_NOISE_FROM) * torch.rand(n, generator=rng)
+    return torch.where(pick, high, t)
 
 
 def training_loss(
@@ -53,11 +69,12 @@ def training_loss(
     known_mask: torch.Tensor,
     text: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     gen: torch.Generator,
+    high_noise_share: float = 0.0,
 ) -> torch.Tensor:
     """Weighted x0-prediction MSE. x0 (B, T, 3, H, W) in [-1, 1]; obj_mask (B, T, 1, H, W)
     in [0, 1]; known_mask (B, T) 0/1."""
     b = x0.shape[0]
-    t = logit_normal(gen, b)
+    t = training_timesteps(gen, b, high_noise_share)
     noise = torch.randn(x0.shape, generator=gen)
     tb = t.view(b, 1, 1, 1, 1)
     x_t = (1 - tb) * x0 + tb * noise

@@ -41,6 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--ckpt-minutes", type=float, default=4.0)
     p.add_argument("--log-every", type=int, default=25)
+    p.add_argument(
+        "--high-noise-share",
+        type=float,
+        default=0.5,
+        help="share of timesteps drawn from t in [0.7, 1] (where the layout is decided)",
+    )
     return p.parse_args(argv)
 
 
@@ -59,6 +65,18 @@ class Trainer:
         self.train_seconds = 0.0
         self.gen = torch.Generator().manual_seed(args.seed)
         self.text = TextEncoder()
+        # The settings each stretch of training ran with: a run resumed with other settings
+        # appends a phase, so the checkpoint says exactly how it was made.
+        self.phases: list[dict] = []
+        self._note_phase()
+
+    def _settings(self) -> dict:
+        a = self.args
+        return {"batch": a.batch, "lr": a.lr, "ema": a.ema, "high_noise_share": a.high_noise_share}
+
+    def _note_phase(self) -> None:
+        if not self.phases or {k: self.phases[-1][k] for k in self._settings()} != self._settings():
+            self.phases.append({"from_step": self.step, **self._settings()})
 
     def state(self) -> dict:
         return {
@@ -71,6 +89,7 @@ class Trainer:
             "train_seconds": self.train_seconds,
             "seed": self.args.seed,
             "gen": self.gen.get_state(),
+            "phases": self.phases,
             "hardware": f"{platform.processor() or platform.machine()}, "
             f"{self.args.threads} CPU threads, torch {torch.__version__}",
         }
@@ -82,6 +101,10 @@ class Trainer:
         self.step, self.samples = state["step"], state["samples"]
         self.train_seconds = state["train_seconds"]
         self.gen.set_state(state["gen"])
+        # Checkpoints from before phases were recorded ran with the original settings.
+        first = {"from_step": 0, "batch": 8, "lr": 1e-3, "ema": 0.995, "high_noise_share": 0.0}
+        self.phases = list(state.get("phases") or [first])
+        self._note_phase()
 
     def lr_at(self, step: int) -> float:
         # Short warm-up, then constant: the run length is unknown (it is resumed at will).
@@ -94,7 +117,13 @@ class Trainer:
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         loss = training_loss(
-            self.net, batch["x0"], batch["obj_mask"], batch["known_mask"], text, self.gen
+            self.net,
+            batch["x0"],
+            batch["obj_mask"],
+            batch["known_mask"],
+            text,
+            self.gen,
+            self.args.high_noise_share,
         )
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -113,6 +113,37 @@ def test_training_batch_layout():
     assert batch["known_mask"].shape == (3, 16) and len(batch["captions"]) == 3
 
 
+def test_high_noise_share_moves_timesteps_to_where_the_layout_is_decided():
+    from engine.demo_model.flow import HIGH_NOISE_FROM, logit_normal, training_timesteps
+
+    def draw(share):
+        return training_timesteps(torch.Generator().manual_seed(3), 4000, share)
+
+    assert draw(1.0).min() >= HIGH_NOISE_FROM
+    plain = logit_normal(torch.Generator().manual_seed(3), 4000)
+    assert torch.equal(draw(0.0), plain)  # share 0 is the original logit-normal draw
+    high = lambda t: float((t > HIGH_NOISE_FROM).float().mean())  # noqa: E731
+    assert high(plain) < 0.25 and 0.5 < high(draw(0.5)) < 0.7
+
+
+def test_training_records_each_phase_of_settings(tmp_path):
+    from engine.demo_model.train import Trainer, parse_args
+
+    old = Trainer(parse_args(["--out", str(tmp_path), "--batch", "2"]))
+    state = old.state()
+    del state["phases"]  # a checkpoint from before phases were recorded
+    state["step"] = 40
+    resumed = Trainer(parse_args(["--out", str(tmp_path), "--high-noise-share", "0.5"]))
+    resumed.restore(state)
+    assert [(p["from_step"], p["high_noise_share"]) for p in resumed.phases] == [
+        (0, 0.0),
+        (40, 0.5),
+    ]
+    again = Trainer(parse_args(["--out", str(tmp_path), "--high-noise-share", "0.5"]))
+    again.restore(resumed.state())
+    assert again.phases == resumed.phases  # same settings: no new phase
+
+
 def test_benchmark_detectors_read_true_renders():
     """The classical detectors behind bench/demo_quality.py must agree with the generator."""
     from engine.demo_model import detect
