@@ -229,12 +229,16 @@ class HistoryDock(QDockWidget):
         for i, take_id in enumerate(ids):
             self.select_take(take_id, extend=i > 0)
 
+    def view_mode(self) -> str:
+        """ "grid" or "list", as `set_view_mode` takes it."""
+        return "grid" if self.stack.currentWidget() is self.view else "list"
+
     def show_lineage_pane(self, visible: bool = True) -> None:
         """Show or hide the lineage beside the takes."""
-        was_visible = self.lineage_pane.isVisible()
+        was_visible = not self.lineage_pane.isHidden()
         self.lineage_pane.setVisible(visible)
         if visible and not was_visible:  # room for a few generations of cards
-            width = max(1, self.splitter.width())
+            width = max(2, self.splitter.width())  # [1, 1] before the first layout: half each
             self.splitter.setSizes([width // 2, width - width // 2])
         self.lineage_button.blockSignals(True)
         self.lineage_button.setChecked(visible)

@@ -352,12 +352,20 @@ class MainWindow(QMainWindow):
         docks = self.settings.value("main_window/docks")
         if docks is not None:
             self.restoreState(docks)
+        # QSettings' ini files give strings back: compare text, not truthiness.
+        if self.settings.value("history/view_mode") == "list":
+            self.history_dock.set_view_mode("list")
+        if str(self.settings.value("history/lineage", "false")).lower() == "true":
+            self.history_dock.show_lineage_pane(True)
 
     def save_layout(self) -> None:
         """Remember window geometry, the splitter and the docks for the next start."""
         self.settings.setValue("main_window/geometry", self.saveGeometry())
         self.settings.setValue("main_window/splitter", self.splitter.saveState())
         self.settings.setValue("main_window/docks", self.saveState())
+        self.settings.setValue("history/view_mode", self.history_dock.view_mode())
+        # isHidden, not isVisible: the pane counts as shown even while its dock is closed.
+        self.settings.setValue("history/lineage", not self.history_dock.lineage_pane.isHidden())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -270,6 +270,31 @@ def test_geometry_and_splitter_are_remembered(qtbot, link, settings, tmp_path):
     assert (second.width(), second.height()) == (760, 560)
 
 
+def test_history_view_mode_and_lineage_pane_are_remembered(qtbot, link, settings, tmp_path):
+    first = build_main_window(link, tmp_path, settings)
+    qtbot.addWidget(first)
+    first.show()
+    assert first.history_dock.view_mode() == "grid"  # the default on a first start
+    first.history_dock.list_button.click()
+    first.history_dock.lineage_button.click()
+    first.close()
+    second = build_main_window(link, tmp_path, settings)
+    qtbot.addWidget(second)
+    second.show()
+    dock = second.history_dock
+    assert dock.view_mode() == "list" and dock.list_button.isChecked()
+    assert dock.lineage_pane.isVisible() and dock.lineage_button.isChecked()
+    assert min(dock.splitter.sizes()) > 0  # both halves have room
+    dock.grid_button.click()
+    dock.lineage_button.click()
+    second.close()
+    third = build_main_window(link, tmp_path, settings)
+    qtbot.addWidget(third)
+    third.show()
+    assert third.history_dock.view_mode() == "grid"
+    assert not third.history_dock.lineage_pane.isVisible()
+
+
 def test_ctrl_q_closes_the_window(qtbot, window):
     window.player.view.setFocus()
     qtbot.keyClick(window.player.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
