@@ -26,7 +26,19 @@ from engine.demo_model.flow import training_loss
 from engine.demo_model.text import TextEncoder
 from engine.demo_model.unet import DemoUNet, UNetConfig
 
-DEFAULT_CONFIG = UNetConfig(c1=32, c2=96, emb=192, heads=4, blocks1=1, blocks2=2)
+# The settings of the first 4,859 steps, before checkpoints recorded them; a setting added
+# later (e.g. frame_pos) reads as its value here for the phases recorded before it existed.
+ORIGINAL_SETTINGS = {
+    "batch": 8,
+    "lr": 1e-3,
+    "ema": 0.995,
+    "high_noise_share": 0.0,
+    "frame_pos": False,
+}
+# Modules a newer architecture may add to an older checkpoint; they start at their
+# (zero-output) initialisation when training resumes.
+ADDABLE_MODULES = {"frame_mlp"}
+DEFAULT_CONFIG = UNetConfig(c1=32, c2=96, emb=192, heads=4, blocks1=1, blocks2=2, frame_pos=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -61,6 +73,7 @@ class Trainer:
         self.ema = copy.deepcopy(self.net).requires_grad_(False)
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=args.lr, weight_decay=0.01)
         self.step = 0
+        self.warm_from = 0  # the learning rate warms up again after a fresh optimiser
         self.samples = 0
         self.train_seconds = 0.0
         self.gen = torch.Generator().manual_seed(args.seed)
@@ -72,11 +85,18 @@ class Trainer:
 
     def _settings(self) -> dict:
         a = self.args
-        return {"batch": a.batch, "lr": a.lr, "ema": a.ema, "high_noise_share": a.high_noise_share}
+        return {
+            "batch": a.batch,
+            "lr": a.lr,
+            "ema": a.ema,
+            "high_noise_share": a.high_noise_share,
+            "frame_pos": self.cfg.frame_pos,
+        }
 
     def _note_phase(self) -> None:
-        if not self.phases or {k: self.phases[-1][k] for k in self._settings()} != self._settings():
-            self.phases.append({"from_step": self.step, **self._settings()})
+        settings = self._settings()
+        if not self.phases or {k: self.phases[-1][k] for k in settings} != settings:
+            self.phases.append({"from_step": self.step, **settings})
 
     def state(self) -> dict:
         return {
@@ -90,25 +110,49 @@ class Trainer:
             "seed": self.args.seed,
             "gen": self.gen.get_state(),
             "phases": self.phases,
+            "warm_from": self.warm_from,
             "hardware": f"{platform.processor() or platform.machine()}, "
             f"{self.args.threads} CPU threads, torch {torch.__version__}",
         }
 
     def restore(self, state: dict) -> None:
-        self.net.load_state_dict(state["net"])
-        self.ema.load_state_dict(state["ema"])
-        self.opt.load_state_dict(state["opt"])
         self.step, self.samples = state["step"], state["samples"]
         self.train_seconds = state["train_seconds"]
         self.gen.set_state(state["gen"])
+        added = self._load_weights(state)
+        if added:
+            # The parameter list changed, so Adam's moments no longer line up: start a new
+            # optimiser and warm its learning rate up again.
+            print(f"new modules start from their initialisation: {', '.join(added)}", flush=True)
+            self.warm_from = self.step
+        else:
+            self.opt.load_state_dict(state["opt"])
+            self.warm_from = int(state.get("warm_from", 0))
         # Checkpoints from before phases were recorded ran with the original settings.
-        first = {"from_step": 0, "batch": 8, "lr": 1e-3, "ema": 0.995, "high_noise_share": 0.0}
-        self.phases = list(state.get("phases") or [first])
+        self.phases = [
+            {**ORIGINAL_SETTINGS, **phase} for phase in state.get("phases") or [{"from_step": 0}]
+        ]
         self._note_phase()
+
+    def _load_weights(self, state: dict) -> list[str]:
+        """Load net and EMA weights; returns the modules this architecture adds to the
+        checkpoint's (zero-initialised, e.g. `frame_mlp`). Anything else missing or unexpected
+        is an error: a checkpoint of another architecture must not load half-way."""
+        added: set[str] = set()
+        for module, key in ((self.net, "net"), (self.ema, "ema")):
+            result = module.load_state_dict(state[key], strict=False)
+            new = {name.split(".")[0] for name in result.missing_keys}
+            if result.unexpected_keys or not new <= ADDABLE_MODULES:
+                raise ValueError(
+                    f"checkpoint does not match the network: missing {result.missing_keys}, "
+                    f"unexpected {result.unexpected_keys}"
+                )
+            added |= new
+        return sorted(added)
 
     def lr_at(self, step: int) -> float:
         # Short warm-up, then constant: the run length is unknown (it is resumed at will).
-        return self.args.lr * min(1.0, (step + 1) / 300)
+        return self.args.lr * min(1.0, (step - self.warm_from + 1) / 300)
 
     def train_step(self) -> float:
         rng = np.random.default_rng([self.args.seed, self.step])

@@ -38,6 +38,11 @@ class UNetConfig:
     blocks1: int = 2
     blocks2: int = 2
     text_dim: int = TEXT_DIM
+    # Each frame's FiLM embedding also carries its index in the clip. Without it nothing in
+    # the network knows a frame's place in time (the temporal attention has no positions and
+    # the 1D convs see a few neighbours), so "moves left" could not become a steady path.
+    # False for checkpoints from before it existed.
+    frame_pos: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +53,15 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     half = dim // 2
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device) / half)
     args = t[:, None].float() * 1000.0 * freqs[None]
+    return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+
+
+def frame_embedding(frames: int, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding of the frame index 0..frames-1: (frames, dim). The index is
+    absolute, not a fraction of the clip, because motion speed is per second at 8 fps."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(100.0) * torch.arange(half) / half)
+    args = torch.arange(frames, dtype=torch.float32)[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 
@@ -142,6 +156,14 @@ class DemoUNet(nn.Module):
         self.text_mlp = nn.Sequential(
             nn.Linear(cfg.text_dim, cfg.emb), nn.SiLU(), nn.Linear(cfg.emb, cfg.emb)
         )
+        if cfg.frame_pos:
+            self.frame_mlp = nn.Sequential(
+                nn.Linear(cfg.emb, cfg.emb), nn.SiLU(), nn.Linear(cfg.emb, cfg.emb)
+            )
+            # Zero output at first: a checkpoint trained without it behaves exactly the same
+            # until training teaches it to use the frame index.
+            nn.init.zeros_(self.frame_mlp[2].weight)
+            nn.init.zeros_(self.frame_mlp[2].bias)
         self.conv_in = nn.Conv2d(IN_CHANNELS * 4, cfg.c1, 3, padding=1)
         self.down1 = nn.ModuleList(ResBlock(cfg.c1, cfg.c1, cfg.emb) for _ in range(cfg.blocks1))
         self.downsample = nn.Conv2d(cfg.c1, cfg.c2, 3, stride=2, padding=1)
@@ -168,6 +190,8 @@ class DemoUNet(nn.Module):
         b, frames, _, hgt, wid = x_t.shape
         emb = self.time_mlp(timestep_embedding(t, self.cfg.emb)) + self.text_mlp(pooled)
         emb = emb.repeat_interleave(frames, dim=0)
+        if self.cfg.frame_pos:  # rows are (clip 0: frames 0..T-1, clip 1: ...), hence repeat
+            emb = emb + self.frame_mlp(frame_embedding(frames, self.cfg.emb)).repeat(b, 1)
         x = torch.cat([x_t, known, known_mask], dim=2).view(b * frames, IN_CHANNELS, hgt, wid)
         x = self.conv_in(F.pixel_unshuffle(x, 2))
         for blk in self.down1:

@@ -144,6 +144,23 @@ def test_training_records_each_phase_of_settings(tmp_path):
     assert again.phases == resumed.phases  # same settings: no new phase
 
 
+def test_resuming_a_checkpoint_without_frame_positions_adds_them(tmp_path):
+    from engine.demo_model.train import Trainer, parse_args
+
+    trainer = Trainer(parse_args(["--out", str(tmp_path)]))
+    state = trainer.state()
+    for key in ("net", "ema"):  # as saved before the network had frame positions
+        state[key] = {k: v for k, v in state[key].items() if not k.startswith("frame_mlp.")}
+    state["step"], state["phases"] = 300, [{"from_step": 0, "batch": 8, "lr": 1e-3}]
+    resumed = Trainer(parse_args(["--out", str(tmp_path)]))
+    resumed.restore(state)
+    assert resumed.warm_from == 300 and resumed.lr_at(300) < resumed.lr_at(599) == 1e-3
+    assert [(p["from_step"], p["frame_pos"]) for p in resumed.phases] == [(0, False), (300, True)]
+    state["net"]["conv_in.weight"] = state["net"]["conv_in.weight"][:1]  # another architecture
+    with pytest.raises(RuntimeError):
+        Trainer(parse_args(["--out", str(tmp_path)])).restore(state)
+
+
 def test_benchmark_detectors_read_true_renders():
     """The classical detectors behind bench/demo_quality.py must agree with the generator."""
     from engine.demo_model import detect
@@ -186,6 +203,24 @@ def test_network_output_shape_for_every_aspect(aspect, frames):
         torch.randn(2, 384),
     )
     assert out.shape == x.shape
+
+
+def test_frame_positions_start_silent_then_tell_frames_apart():
+    torch.manual_seed(0)
+    plain = DemoUNet(TINY).eval()
+    with_pos = DemoUNet(UNetConfig(**{**TINY.to_dict(), "frame_pos": True})).eval()
+    missing = with_pos.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert {k.split(".")[0] for k in missing} == {"frame_mlp"}
+    _, height, width = 3, *SIZES["1:1"][::-1]
+    still = torch.rand(1, 1, 3, height, width).expand(1, 8, 3, height, width) * 2 - 1
+    args = (torch.zeros_like(still), torch.zeros(1, 8, 1, height, width), torch.tensor([0.5]))
+    text = (torch.zeros(1, 4, TINY.text_dim), torch.ones(1, 4), torch.zeros(1, TINY.text_dim))
+    with torch.no_grad():
+        assert torch.equal(plain(still, *args, *text), with_pos(still, *args, *text))
+        torch.nn.init.normal_(with_pos.frame_mlp[2].weight)
+        out = with_pos(still, *args, *text)
+    # Identical input frames; the middle frames (away from the temporal convs' padding) differ.
+    assert not torch.allclose(out[0, 3], out[0, 4], atol=1e-4)
 
 
 def test_sr_net_shapes():
