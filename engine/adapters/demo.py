@@ -34,7 +34,8 @@ NOTES = (
     "Toy model trained here on CPU: one or two simple coloured shapes (ball, square, "
     "triangle) moving left/right/up/down, bouncing, growing or shrinking over plain, sky, "
     "sunset, night or grassy backgrounds, 64x36 at 8 fps. It cannot draw people, places, text "
-    "or anything outside that domain, and it is young: it often misses colour or motion."
+    "or anything outside that domain, and it is young: its objects are blobs that rarely "
+    "move as asked, and their number is often wrong."
 )
 
 
