@@ -37,19 +37,23 @@ def fake_engine(monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, link, tmp_path):
-    """The app's real main window on the module's `link` fixture (a FakeLink), shown;
-    quitting never asks. Modules with other needs define their own `window`."""
+def settings(tmp_path):
+    """The window's QSettings in an ini file of the test's own: a second window built with it
+    in the same test sees what the first one remembered."""
     from PySide6.QtCore import QSettings
 
-    from studio.app import build_main_window
+    return QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
 
-    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    window = build_main_window(link, tmp_path / "data", settings)
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+
+@pytest.fixture
+def window(qtbot, link, settings, tmp_path):
+    """The main window on the module's `link` fixture (a FakeLink). Modules with other
+    needs define their own `window`."""
+    from studio_fakes import make_window
+
+    window = make_window(qtbot, link, settings, tmp_path)
     yield window
+    # Closing the project ends a job left running, whose progress would otherwise keep
+    # ticking into the queue dock of this deleted window during later tests.
     window.close()
     window.projects.close()

@@ -150,3 +150,16 @@ def write_png(path: Path, color: str = "#3366cc", size=(64, 36)) -> Path:
     image.fill(QColor(color))
     assert image.save(str(path))
     return path
+
+
+def make_window(qtbot, link, settings, tmp_path):
+    """The app's real main window on `link`, shown; quitting never asks (teardown may close
+    it with a job in flight)."""
+    from studio.app import build_main_window
+
+    window = build_main_window(link, tmp_path / "data", settings)
+    window._confirm_quit_while_rendering = lambda: True
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

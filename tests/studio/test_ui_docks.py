@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from studio_fakes import FakeLink, write_clip
+from PySide6.QtCore import Qt
+from studio_fakes import FakeLink, make_window, write_clip
 
 from engine import protocol
-from studio.app import build_main_window
 from studio.models.history_grid import HistoryRoles
 from studio.models.queue_rows import QueueRoles
 
@@ -17,28 +16,6 @@ def link():
     link = FakeLink()
     link.handshake()
     return link
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-
-
-def make_window(qtbot, link, settings, tmp_path):
-    window = build_main_window(link, tmp_path / "data", settings)
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
-@pytest.fixture
-def window(qtbot, link, settings, tmp_path):
-    window = make_window(qtbot, link, settings, tmp_path)
-    yield window
-    window.close()
-    window.projects.close()
 
 
 def type_and_press(qtbot, window, prompt: str, shift: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from studio_fakes import FakeLink, write_clip, write_png
@@ -21,26 +21,6 @@ def link():
     link = FakeLink()
     link.handshake()
     return link
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, link, settings, tmp_path):
-    window = build_main_window(link, tmp_path / "data", settings)
-    # Teardown closes the window with a job possibly in flight: never block on the dialog.
-    window._confirm_quit_while_rendering = lambda: True
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    # Closing the project ends a job left running, whose progress would otherwise keep
-    # ticking into the queue dock of this deleted window during later tests.
-    window.close()
-    window.projects.close()
 
 
 def ctrl_return(qtbot, widget):
