@@ -4,6 +4,8 @@ A small pixel-space video denoiser trained by this project (engine/demo_model/).
 image, end image and extend are all "known frames" given to the network; remix is SDEdit
 (the source noised to `strength`, then denoised with the new prompt). There is no VAE: the
 "latents" are the clip itself in [-1, 1], so decode and preview are a rescale.
+Text-to-video first plans where the objects go (the layout planner, planner.py) and gives
+those tracks to the denoiser; the other modes take their layout from the given frames.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import torch
 from safetensors.torch import load_file
 
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
-from engine.demo_model import flow
+from engine.demo_model import flow, layout
+from engine.demo_model import planner as plan
 from engine.demo_model.data import FPS, SIZES
-from engine.demo_model.export import CONFIG_NAME, FORMAT, SR_FILE, UNET_FILE
+from engine.demo_model.export import CONFIG_NAME, FORMAT, PLANNER_FILE, SR_FILE, UNET_FILE
 from engine.demo_model.sr import SRNet
 from engine.demo_model.unet import DOWNSAMPLE, DemoUNet, UNetConfig
 from engine.protocol import ErrorKind, ModelInfo
@@ -105,6 +108,7 @@ class DemoModel(VideoModel):
         self.folder = folder
         self.net: DemoUNet | None = None
         self.sr: dict[int, SRNet] = {}
+        self.planner: plan.Planner | None = None
         self.text = None
 
     def load(self, device: torch.device, dtype: torch.dtype) -> None:
@@ -131,6 +135,11 @@ class DemoModel(VideoModel):
                     }
                 )
                 self.sr[scale] = sr.eval().requires_grad_(False)
+        planner_path = self.folder / PLANNER_FILE
+        if config.get("planner") and planner_path.is_file():
+            planner = plan.Planner(plan.PlannerConfig(**config["planner"]))
+            planner.load_state_dict({k: v.float() for k, v in load_file(str(planner_path)).items()})
+            self.planner = planner.eval().requires_grad_(False)
         self.text = TextEncoder(cache_size=512)
 
     def _check(self, request: SampleRequest) -> None:
@@ -169,6 +178,9 @@ class DemoModel(VideoModel):
             known_mask[index] = 1.0
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
+        planned = None
+        if init is None and not request.cond_frames:
+            planned = self._plan_layout(text, uncond, gen, n, h, w)
         return flow.sample(
             self.net,
             (n, 3, h, w),
@@ -182,7 +194,21 @@ class DemoModel(VideoModel):
             init=init,
             strength=request.strength if init is not None else 1.0,
             on_step=on_step,
+            layout=planned,
         )
+
+    def _plan_layout(self, text, uncond, gen, frames, height, width) -> torch.Tensor | None:
+        """Object tracks for a text-to-video clip, drawn as the denoiser's layout input;
+        None when this model has no planner or its denoiser takes no layout."""
+        if self.planner is None or not self.net.cfg.layout:
+            return None
+        vector = plan.sample(self.planner, text, uncond, gen)[0].numpy()
+        tracks, present = layout.from_vector(vector)
+        frames_needed = min(frames, layout.PLAN_FRAMES)
+        maps = layout.layout_maps(tracks[:, :frames_needed], present, width, height)
+        if frames > frames_needed:  # longer than planned: hold the last planned frame
+            maps = np.concatenate([maps, np.repeat(maps[-1:], frames - frames_needed, 0)])
+        return torch.from_numpy(maps)
 
     def decode(self, latents: torch.Tensor) -> np.ndarray:
         """(T, 3, H, W) in [-1, 1] -> uint8 (T, H, W, 3)."""
@@ -209,4 +235,4 @@ class DemoModel(VideoModel):
         return np.stack(out)
 
     def unload(self) -> None:
-        self.net, self.sr, self.text = None, {}, None
+        self.net, self.sr, self.planner, self.text = None, {}, None, None

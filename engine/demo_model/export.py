@@ -1,8 +1,9 @@
 """Export a training run to the shipped model folder:
 `python -m engine.demo_model.export runs/demo resources/models/kinora-demo [--sr runs/demo-sr]`.
 
-Writes `unet.safetensors` (the EMA weights, fp16), `sr.safetensors` (x2 and x4 nets, fp16)
-and `kinora-demo.json` (architecture, sizes, training facts). The adapter loads only these
+Writes `unet.safetensors` (the EMA weights, fp16), `sr.safetensors` (x2 and x4 nets, fp16),
+`planner.safetensors` (the layout planner's EMA weights, fp16) and `kinora-demo.json`
+(architecture, sizes, training facts). The adapter loads only these
 files; the torch checkpoints in runs/ never leave the training machine.
 """
 
@@ -24,6 +25,7 @@ FORMAT = "kinora-demo"
 FORMAT_VERSION = 1
 UNET_FILE = "unet.safetensors"
 SR_FILE = "sr.safetensors"
+PLANNER_FILE = "planner.safetensors"
 
 
 def _fp16(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -43,9 +45,11 @@ def write_model_folder(
     unet_config: dict,
     sr_states: dict[int, dict[str, torch.Tensor]],
     training: dict,
+    planner: tuple[dict[str, torch.Tensor], dict] | None = None,
 ) -> Path:
     """Write a complete model folder (weights + config) that `engine.adapters.demo` loads.
 
+    `planner` is (weights, config) of the layout planner, or None for a model without one.
     Used by the export command and by the tests (with a tiny random network)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -53,12 +57,15 @@ def write_model_folder(
     sr = {f"x{scale}.{k}": v for scale, st in sr_states.items() for k, v in _fp16(st).items()}
     if sr:
         _atomic_save_safetensors(sr, folder / SR_FILE)
+    if planner is not None:
+        _atomic_save_safetensors(_fp16(planner[0]), folder / PLANNER_FILE)
     config = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "unet": unet_config,
         "sr_scales": sorted(sr_states),
         "sr": _sr_shape(next(iter(sr_states.values()))) if sr_states else None,
+        "planner": None if planner is None else planner[1],
         "training": training,
     }
     tmp = folder / (CONFIG_NAME + ".tmp")
@@ -78,6 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("run", type=Path, help="training run folder (ckpt.pt)")
     p.add_argument("dest", type=Path, help="model folder to write")
     p.add_argument("--sr", type=Path, default=None, help="SR run folder (default: RUN-sr)")
+    p.add_argument(
+        "--planner", type=Path, default=None, help="planner run folder (default: ../planner)"
+    )
     args = p.parse_args(argv)
     state = load(args.run / "ckpt.pt")
     sr_run = args.sr or args.run.with_name(args.run.name + "-sr")
@@ -87,6 +97,15 @@ def main(argv: list[str] | None = None) -> None:
         sr = load(sr_run / "sr.pt")
         sr_states = {2: sr["x2"], 4: sr["x4"]}
         sr_facts = {"sr_steps": sr["step"], "sr_train_seconds": round(sr["train_seconds"], 1)}
+    planner_run = args.planner or args.run.with_name("planner")
+    planner = None
+    if (planner_run / "planner.pt").exists():
+        plan = load(planner_run / "planner.pt")
+        planner = (plan["ema"], plan["config"])
+        sr_facts |= {
+            "planner_steps": plan["step"],
+            "planner_train_seconds": round(plan["train_seconds"], 1),
+        }
     training = {
         "steps": state["step"],
         "samples": state["samples"],
@@ -97,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **sr_facts,
     }
-    write_model_folder(args.dest, state["ema"], state["config"], sr_states, training)
+    write_model_folder(args.dest, state["ema"], state["config"], sr_states, training, planner)
     print(json.dumps({"exported": str(args.dest), **training}))
 
 

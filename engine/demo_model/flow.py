@@ -70,16 +70,17 @@ def training_loss(
     text: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     gen: torch.Generator,
     high_noise_share: float = 0.0,
+    layout: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Weighted x0-prediction MSE. x0 (B, T, 3, H, W) in [-1, 1]; obj_mask (B, T, 1, H, W)
-    in [0, 1]; known_mask (B, T) 0/1."""
+    in [0, 1]; known_mask (B, T) 0/1; layout (B, T, 3, H, W) or None."""
     b = x0.shape[0]
     t = training_timesteps(gen, b, high_noise_share)
     noise = torch.randn(x0.shape, generator=gen)
     tb = t.view(b, 1, 1, 1, 1)
     x_t = (1 - tb) * x0 + tb * noise
     km = known_mask.view(*known_mask.shape, 1, 1, 1).expand(-1, -1, 1, *x0.shape[-2:])
-    pred = net(x_t, x0 * km, km, t, *text)
+    pred = net(x_t, x0 * km, km, t, *text, layout=layout)
     weight = (1.0 + OBJECT_WEIGHT * obj_mask) * (1.0 - (1.0 - KNOWN_WEIGHT) * km)
     return (weight * (pred - x0) ** 2).sum() / (weight.sum() * 3)
 
@@ -106,11 +107,13 @@ def sample(
     init: torch.Tensor | None = None,
     strength: float = 1.0,
     on_step: Callable[[int, int, torch.Tensor], None] | None = None,
+    layout: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Generate one clip (T, 3, H, W) in [-1, 1].
 
     known/known_mask: (T, 3, H, W) / (T,) frames to keep. init + strength: start from the
-    source clip noised to t = strength (SDEdit). on_step(step, total, x0) runs after every
+    source clip noised to t = strength (SDEdit). layout: (T, 3, H, W) planned object tracks
+    (layout.py), given to both the prompted and the unprompted pass. on_step(step, total, x0) runs after every
     step; its exceptions propagate (that is how a job is interrupted).
     """
     frames, _, hgt, wid = shape
@@ -124,12 +127,13 @@ def sample(
         return init.clone().clamp(-1, 1)  # strength 0 keeps the source unchanged
     noise = torch.randn((1, *shape), generator=gen)
     x = noise if init is None else (1 - start) * init[None] + start * noise
+    lay = None if layout is None else layout[None]
     ts = timesteps(steps, start)
     total = len(ts) - 1
     x0 = x
     for i in range(total):
         t, t_next = ts[i], ts[i + 1]
-        x0 = _guided_x0(net, x, kn, km, t, text, uncond, guidance)
+        x0 = _guided_x0(net, x, kn, km, t, text, uncond, guidance, lay)
         x0 = x0 * (1 - km) + kn * km  # known frames are exact
         if t_next <= 0:
             x = x0
@@ -141,10 +145,10 @@ def sample(
     return x[0].clamp(-1, 1)
 
 
-def _guided_x0(net, x, kn, km, t, text, uncond, guidance) -> torch.Tensor:
+def _guided_x0(net, x, kn, km, t, text, uncond, guidance, layout) -> torch.Tensor:
     tt = torch.full((1,), t)
     if guidance == 1.0:
-        return net(x, kn, km, tt, *text)
+        return net(x, kn, km, tt, *text, layout=layout)
     # Conditional and unconditional in one batch of two: one forward pass, not two.
     both = net(
         torch.cat([x, x]),
@@ -152,6 +156,7 @@ def _guided_x0(net, x, kn, km, t, text, uncond, guidance) -> torch.Tensor:
         torch.cat([km, km]),
         tt.repeat(2),
         *(torch.cat([c, u]) for c, u in zip(text, uncond, strict=True)),
+        layout=None if layout is None else torch.cat([layout, layout]),
     )
     cond, unc = both.chunk(2)
     return unc + guidance * (cond - unc)

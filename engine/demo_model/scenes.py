@@ -78,8 +78,27 @@ def sample_scene(rng: np.random.Generator, held_combos: bool | None = False) -> 
     }
 
 
-def _sample_object(rng: np.random.Generator, colour: str, shape: str, slot: int, n: int) -> dict:
-    motion = MOTIONS[int(rng.integers(len(MOTIONS)))]
+def replace_placement(scene: dict, rng: np.random.Generator) -> dict:
+    """A copy of `scene` with the same objects doing the same things from new starting
+    places, sizes and speeds: another clip its caption describes equally well."""
+    n = len(scene["objects"])
+    objects = [
+        _sample_object(rng, o["colour"], o["shape"], slot=i, n=n, motion=o["motion"])
+        for i, o in enumerate(scene["objects"])
+    ]
+    return {**scene, "objects": objects}
+
+
+def _sample_object(
+    rng: np.random.Generator,
+    colour: str,
+    shape: str,
+    slot: int,
+    n: int,
+    motion: str | None = None,
+) -> dict:
+    if motion is None:
+        motion = MOTIONS[int(rng.integers(len(MOTIONS)))]
     # Two objects start in different halves so they rarely overlap.
     if n == 1:
         x = rng.uniform(0.3, 0.7)

@@ -34,11 +34,14 @@ ORIGINAL_SETTINGS = {
     "ema": 0.995,
     "high_noise_share": 0.0,
     "frame_pos": False,
+    "layout": False,
 }
 # Modules a newer architecture may add to an older checkpoint; they start at their
 # (zero-output) initialisation when training resumes.
-ADDABLE_MODULES = {"frame_mlp"}
-DEFAULT_CONFIG = UNetConfig(c1=32, c2=96, emb=192, heads=4, blocks1=1, blocks2=2, frame_pos=True)
+ADDABLE_MODULES = {"frame_mlp", "layout_in"}
+DEFAULT_CONFIG = UNetConfig(
+    c1=32, c2=96, emb=192, heads=4, blocks1=1, blocks2=2, frame_pos=True, layout=True
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -91,6 +94,7 @@ class Trainer:
             "ema": a.ema,
             "high_noise_share": a.high_noise_share,
             "frame_pos": self.cfg.frame_pos,
+            "layout": self.cfg.layout,
         }
 
     def _note_phase(self) -> None:
@@ -168,6 +172,7 @@ class Trainer:
             text,
             self.gen,
             self.args.high_noise_share,
+            batch["layout"],
         )
         self.opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -24,6 +24,7 @@ from torch import nn
 from engine.demo_model.text import TEXT_DIM
 
 IN_CHANNELS = 7  # noisy (3) + known frames (3) + known mask (1)
+LAYOUT_CHANNELS = 3  # object slot 0 coverage, slot 1 coverage, "a layout is given" flag
 DOWNSAMPLE = 4  # pixel-unshuffle x2, then one stride-2 level: sizes must divide by 4
 
 
@@ -43,6 +44,10 @@ class UNetConfig:
     # the 1D convs see a few neighbours), so "moves left" could not become a steady path.
     # False for checkpoints from before it existed.
     frame_pos: bool = False
+    # An optional layout input: where each object should be in each frame (see layout.py).
+    # The model is free to ignore it, and it is absent (all zeros) for a third of training.
+    # False for checkpoints from before it existed.
+    layout: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -165,6 +170,12 @@ class DemoUNet(nn.Module):
             nn.init.zeros_(self.frame_mlp[2].weight)
             nn.init.zeros_(self.frame_mlp[2].bias)
         self.conv_in = nn.Conv2d(IN_CHANNELS * 4, cfg.c1, 3, padding=1)
+        if cfg.layout:
+            # A separate zero-initialised input conv rather than more conv_in channels, so a
+            # checkpoint trained without a layout loads unchanged and behaves the same.
+            self.layout_in = nn.Conv2d(LAYOUT_CHANNELS * 4, cfg.c1, 3, padding=1)
+            nn.init.zeros_(self.layout_in.weight)
+            nn.init.zeros_(self.layout_in.bias)
         self.down1 = nn.ModuleList(ResBlock(cfg.c1, cfg.c1, cfg.emb) for _ in range(cfg.blocks1))
         self.downsample = nn.Conv2d(cfg.c1, cfg.c2, 3, stride=2, padding=1)
         self.mid = nn.ModuleList(LowResBlock(cfg.c2, cfg) for _ in range(cfg.blocks2))
@@ -184,9 +195,11 @@ class DemoUNet(nn.Module):
         tokens: torch.Tensor,
         token_mask: torch.Tensor,
         pooled: torch.Tensor,
+        layout: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x_t, known: (B, T, 3, H, W); known_mask: (B, T, 1, H, W); t: (B,);
-        tokens (B, L, D), token_mask (B, L), pooled (B, D). Returns x0 (B, T, 3, H, W)."""
+        tokens (B, L, D), token_mask (B, L), pooled (B, D); layout (B, T, 3, H, W) or None
+        (no layout; only read when the config has `layout`). Returns x0 (B, T, 3, H, W)."""
         b, frames, _, hgt, wid = x_t.shape
         emb = self.time_mlp(timestep_embedding(t, self.cfg.emb)) + self.text_mlp(pooled)
         emb = emb.repeat_interleave(frames, dim=0)
@@ -194,6 +207,11 @@ class DemoUNet(nn.Module):
             emb = emb + self.frame_mlp(frame_embedding(frames, self.cfg.emb)).repeat(b, 1)
         x = torch.cat([x_t, known, known_mask], dim=2).view(b * frames, IN_CHANNELS, hgt, wid)
         x = self.conv_in(F.pixel_unshuffle(x, 2))
+        if self.cfg.layout:
+            if layout is None:
+                layout = x_t.new_zeros(b, frames, LAYOUT_CHANNELS, hgt, wid)
+            lay = layout.reshape(b * frames, LAYOUT_CHANNELS, hgt, wid)
+            x = x + self.layout_in(F.pixel_unshuffle(lay, 2))
         for blk in self.down1:
             x = blk(x, emb, frames)
         skip = x

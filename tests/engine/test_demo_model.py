@@ -18,11 +18,13 @@ from engine.adapters.base import SampleRequest
 from engine.demo_model import captions as cap
 from engine.demo_model.data import SIZES, make_batch
 from engine.demo_model.export import write_model_folder
+from engine.demo_model.planner import Planner, PlannerConfig
 from engine.demo_model.scenes import PALETTE, render, sample_scene
 from engine.demo_model.sr import SRNet
 from engine.demo_model.unet import DemoUNet, UNetConfig
 
-TINY = UNetConfig(c1=8, c2=16, emb=16, heads=2, blocks1=1, blocks2=1)
+TINY = UNetConfig(c1=8, c2=16, emb=16, heads=2, blocks1=1, blocks2=1, layout=True)
+TINY_PLANNER = PlannerConfig(hidden=32, depth=1, heads=2)
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "models" / "kinora-demo"
 
 
@@ -111,6 +113,23 @@ def test_training_batch_layout():
     assert batch["x0"].min() >= -1 and batch["x0"].max() <= 1
     assert batch["obj_mask"].shape == (3, 16, 1, height, width)
     assert batch["known_mask"].shape == (3, 16) and len(batch["captions"]) == 3
+    assert batch["layout"].shape == (3, 16, 3, height, width)
+
+
+def test_some_training_clips_have_no_layout_and_the_rest_match_their_objects():
+    given = dropped = 0
+    for seed in range(6):
+        batch = make_batch(np.random.default_rng(seed), 4)
+        for layout, obj in zip(batch["layout"], batch["obj_mask"], strict=True):
+            if layout.abs().sum() == 0:
+                dropped += 1
+                continue
+            given += 1
+            assert torch.all(layout[:, 2] == 1)  # the "layout given" flag
+            # The object pixels lie inside the planned discs (discs, whatever the shape).
+            inside = (obj[:, 0] > 0.5) & (layout[:, :2].amax(1) > 0.2)
+            assert inside.sum() >= 0.9 * (obj[:, 0] > 0.5).sum()
+    assert given > 0 and dropped > 0
 
 
 def test_high_noise_share_moves_timesteps_to_where_the_layout_is_decided():
@@ -159,6 +178,21 @@ def test_resuming_a_checkpoint_without_frame_positions_adds_them(tmp_path):
     state["net"]["conv_in.weight"] = state["net"]["conv_in.weight"][:1]  # another architecture
     with pytest.raises(RuntimeError):
         Trainer(parse_args(["--out", str(tmp_path)])).restore(state)
+
+
+def test_resuming_a_checkpoint_without_a_layout_input_adds_it(tmp_path):
+    from engine.demo_model.train import Trainer, parse_args
+
+    trainer = Trainer(parse_args(["--out", str(tmp_path)]))
+    state = trainer.state()
+    for key in ("net", "ema"):
+        state[key] = {k: v for k, v in state[key].items() if not k.startswith("layout_in.")}
+    state["step"], state["phases"] = 500, [{"from_step": 0, "frame_pos": True}]
+    resumed = Trainer(parse_args(["--out", str(tmp_path)]))
+    resumed.restore(state)
+    assert resumed.warm_from == 500
+    assert resumed.phases[-1]["from_step"] == 500 and resumed.phases[-1]["layout"] is True
+    assert torch.equal(resumed.net.layout_in.weight, torch.zeros_like(resumed.net.layout_in.weight))
 
 
 def test_benchmark_detectors_read_true_renders():
@@ -242,7 +276,8 @@ def tiny_model(tmp_path_factory):
                 p.normal_(0, 0.05)
     folder = tmp_path_factory.mktemp("models") / "kinora-demo"
     sr = {2: SRNet(2).state_dict(), 4: SRNet(4).state_dict()}
-    write_model_folder(folder, net.state_dict(), TINY.to_dict(), sr, {"steps": 0})
+    planner = (Planner(TINY_PLANNER).state_dict(), TINY_PLANNER.to_dict())
+    write_model_folder(folder, net.state_dict(), TINY.to_dict(), sr, {"steps": 0}, planner)
     info = demo.probe(folder)
     assert info is not None
     model = demo.create(info, folder)
@@ -299,6 +334,21 @@ def test_same_seed_same_frames_other_seed_differs(tiny_model):
     c = tiny_model.sample(_request(seed=2), _noop)
     assert torch.equal(a, b)
     assert not torch.equal(a, c)
+
+
+def test_text_to_video_plans_a_layout_and_given_frames_do_not(tiny_model, monkeypatch):
+    from engine.demo_model import flow
+
+    layouts = []
+    real = flow.sample
+    monkeypatch.setattr(
+        flow, "sample", lambda *a, **kw: layouts.append(kw.get("layout")) or real(*a, **kw)
+    )
+    tiny_model.sample(_request(), _noop)
+    tiny_model.sample(_request(cond_frames={0: np.zeros((36, 64, 3), np.uint8)}), _noop)
+    planned, given_frames = layouts
+    assert planned.shape == (16, 3, 36, 64) and torch.all(planned[:, 2] == 1)
+    assert given_frames is None
 
 
 @pytest.mark.parametrize("aspect", list(SIZES))

@@ -1,0 +1,162 @@
+"""Train the layout planner: `python -m engine.demo_model.train_planner --out runs/planner
+[--minutes N] [--resume]`.
+
+Captions are encoded once into a pool (the text encoder is most of the cost otherwise);
+every time a caption is drawn its objects get new starting places, sizes and speeds
+(`scenes.replace_placement`), so the planner learns the spread of layouts a prompt allows
+rather than one layout per caption. Prints held-out accuracy (motion of the first object,
+number of objects) every `--eval-every` steps, read from the planned tracks with the same
+detector the quality benchmark uses. Reproducible from `--seed`; writes `planner.pt`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.demo_model import planner as P
+from engine.demo_model.captions import caption
+from engine.demo_model.checkpoint import load, save_atomic
+from engine.demo_model.detect import classify_motion
+from engine.demo_model.layout import PLAN_FRAMES, from_vector, scene_tracks, to_vector
+from engine.demo_model.scenes import replace_placement, sample_scene
+from engine.demo_model.text import TextEncoder
+
+TEXT_DROPOUT = 0.1
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--minutes", type=float, default=20.0)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--pool", type=int, default=30000, help="captions encoded once")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--eval-every", type=int, default=500)
+    return p.parse_args(argv)
+
+
+class CaptionPool:
+    """Scenes with their encoded captions (fp16 tokens), drawn with fresh placements."""
+
+    def __init__(self, encoder: TextEncoder, size: int, seed: int, held: bool = False) -> None:
+        rng = np.random.default_rng([seed, 1 if held else 0])
+        self.scenes = [sample_scene(rng, held_combos=None if held else False) for _ in range(size)]
+        self.captions = [caption(s, rng, held=held) for s in self.scenes]
+        parts = [encoder.encode(self.captions[i : i + 256]) for i in range(0, size, 256)]
+        encoder.cache.clear()
+        self.tokens = torch.cat([p[0] for p in parts]).half()
+        self.mask = torch.cat([p[1] for p in parts])
+        self.pooled = torch.cat([p[2] for p in parts])
+        self.empty = encoder.encode([""])
+
+    def batch(self, rng: np.random.Generator, size: int) -> tuple[torch.Tensor, tuple]:
+        idx = rng.integers(len(self.scenes), size=size)
+        vectors = []
+        for i in idx:
+            scene = replace_placement(self.scenes[i], rng)
+            vectors.append(to_vector(*scene_tracks(scene, PLAN_FRAMES)))
+        tokens, mask, pooled = self.tokens[idx].float(), self.mask[idx], self.pooled[idx]
+        drop = torch.from_numpy(rng.random(size) < TEXT_DROPOUT)
+        tokens[drop], mask[drop], pooled[drop] = self.empty[0], self.empty[1], self.empty[2]
+        return torch.from_numpy(np.stack(vectors)), (tokens, mask, pooled)
+
+
+def plan_motion(vector: np.ndarray, frames: int = 16) -> tuple[str | None, int]:
+    """Motion class of slot 0 and the object count read from one planned vector."""
+    tracks, present = from_vector(vector)
+    x, y, s = (tracks[0, :frames, k] for k in range(3))
+    return classify_motion(np.stack([x, y, s * s], axis=-1)), int(present.sum())
+
+
+@torch.no_grad()
+def evaluate(planner: P.Planner, pool: CaptionPool, seed: int = 0, guidance: float = 2.0) -> dict:
+    """Held-out accuracy: the first object's motion and the number of objects."""
+    gen = torch.Generator().manual_seed(seed)
+    text = (pool.tokens.float(), pool.mask, pool.pooled)
+    vectors = P.sample(planner.eval(), text, pool.empty, gen, guidance=guidance).numpy()
+    motion, count = [], []
+    for scene, vector in zip(pool.scenes, vectors, strict=True):
+        got_motion, got_count = plan_motion(vector)
+        motion.append(got_motion == scene["objects"][0]["motion"])
+        count.append(got_count == len(scene["objects"]))
+    return {"motion": float(np.mean(motion)), "count": float(np.mean(count))}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    encoder = TextEncoder()
+    pool = CaptionPool(encoder, args.pool, args.seed)
+    held = CaptionPool(encoder, 400, args.seed, held=True)
+    net = P.Planner()
+    ema = copy.deepcopy(net).requires_grad_(False)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.01)
+    step, train_seconds = 0, 0.0
+    path = args.out / "planner.pt"
+    if args.resume and path.exists():
+        state = load(path)
+        net.load_state_dict(state["net"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        step, train_seconds = state["step"], state["train_seconds"]
+    gen = torch.Generator().manual_seed(args.seed + step)
+    stop = {"flag": False}
+    signal.signal(signal.SIGTERM, lambda *a: stop.update(flag=True))
+    log = open(args.out / "log.jsonl", "a", buffering=1)  # noqa: SIM115 - lives for the run
+
+    def save() -> None:
+        state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict()}
+        save_atomic(
+            {
+                **state,
+                "config": net.cfg.to_dict(),
+                "step": step,
+                "train_seconds": train_seconds,
+                "seed": args.seed,
+            },
+            path,
+        )
+
+    start = time.time()
+    while not stop["flag"] and time.time() - start < args.minutes * 60:
+        t0 = time.time()
+        rng = np.random.default_rng([args.seed, step])
+        x0, text = pool.batch(rng, args.batch)
+        for group in opt.param_groups:
+            group["lr"] = args.lr * min(1.0, (step + 1) / 200)
+        loss = P.training_loss(net.train(), x0, text, gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            decay = min(0.999, (1 + step) / (10 + step))
+            for e, p in zip(ema.parameters(), net.parameters(), strict=True):
+                e.lerp_(p, 1 - decay)
+        step += 1
+        train_seconds += time.time() - t0
+        if step % args.eval_every == 0:
+            record = {"step": step, "loss": round(float(loss.detach()), 5), **evaluate(ema, held)}
+            record["train_seconds"] = round(train_seconds, 1)
+            log.write(json.dumps(record) + "\n")
+            print(json.dumps(record), flush=True)
+            save()
+    save()
+    print(json.dumps({"step": step, **evaluate(ema, held)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
