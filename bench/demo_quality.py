@@ -27,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine.adapters import demo  # noqa: E402
 from engine.adapters.base import SampleRequest  # noqa: E402
 from engine.demo_model import detect as D  # noqa: E402
+from engine.demo_model import planner as plan  # noqa: E402
 from engine.demo_model.captions import COLOURS, caption  # noqa: E402
 from engine.demo_model.data import SIZES  # noqa: E402
+from engine.demo_model.layout import describe_plan  # noqa: E402
 from engine.demo_model.scenes import render, sample_scene  # noqa: E402
 
 TARGETS = {
@@ -124,7 +126,27 @@ def text_to_video(runner: Runner, items: list[dict], seeds: int) -> dict:
             )
             for k, v in checks.items():
                 results[k].append(v)
-    return {k: _rate(v) for k, v in results.items()} | {"clips": len(results["colour"])}
+    report = {k: _rate(v) for k, v in results.items()} | {"clips": len(results["colour"])}
+    if runner.model.planner is not None:
+        report["layout_plan"] = plan_accuracy(runner, items, seeds)
+    return report
+
+
+def plan_accuracy(runner: Runner, items: list[dict], seeds: int) -> dict:
+    """The planner alone: do its tracks do what the prompt says? Separates the planner's
+    misses from the denoiser's (a right plan drawn wrong)."""
+    motion, count = [], []
+    uncond = runner.model.text.encode([""])
+    for item in items:
+        text = runner.model.text.encode([item["prompt"]])
+        for seed in range(seeds):
+            vector = plan.sample(
+                runner.model.planner, text, uncond, torch.Generator().manual_seed(seed)
+            )
+            got_motion, got_count = describe_plan(vector[0].numpy())
+            motion.append(got_motion == item["scene"]["objects"][0]["motion"])
+            count.append(got_count == len(item["scene"]["objects"]))
+    return {"motion": _rate(motion), "count": _rate(count)}
 
 
 def image_to_video(runner: Runner, items: list[dict]) -> dict:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.demo_model.detect import classify_motion
 from engine.demo_model.scenes import shape_coverage, trajectory
 
 SLOTS = 2
@@ -72,3 +73,11 @@ def from_vector(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     tracks = vector[SLOTS:].reshape(SLOTS, PLAN_FRAMES, 3) * _SCALE + _CENTRE
     tracks[..., 2] = np.clip(tracks[..., 2], 0.02, 0.6)
     return tracks.astype(np.float32), present
+
+
+def describe_plan(vector: np.ndarray, frames: int = 16) -> tuple[str | None, int]:
+    """What a planned vector says, in the quality benchmark's terms: the first object's
+    motion (read by the benchmark's detector from its track) and the number of objects."""
+    tracks, present = from_vector(vector)
+    x, y, s = (tracks[0, :frames, k] for k in range(3))
+    return classify_motion(np.stack([x, y, s * s], axis=-1)), int(present.sum())

@@ -24,8 +24,7 @@ import torch
 from engine.demo_model import planner as P
 from engine.demo_model.captions import caption
 from engine.demo_model.checkpoint import load, save_atomic
-from engine.demo_model.detect import classify_motion
-from engine.demo_model.layout import PLAN_FRAMES, from_vector, scene_tracks, to_vector
+from engine.demo_model.layout import PLAN_FRAMES, describe_plan, scene_tracks, to_vector
 from engine.demo_model.scenes import replace_placement, sample_scene
 from engine.demo_model.text import TextEncoder
 
@@ -72,13 +71,6 @@ class CaptionPool:
         return torch.from_numpy(np.stack(vectors)), (tokens, mask, pooled)
 
 
-def plan_motion(vector: np.ndarray, frames: int = 16) -> tuple[str | None, int]:
-    """Motion class of slot 0 and the object count read from one planned vector."""
-    tracks, present = from_vector(vector)
-    x, y, s = (tracks[0, :frames, k] for k in range(3))
-    return classify_motion(np.stack([x, y, s * s], axis=-1)), int(present.sum())
-
-
 @torch.no_grad()
 def evaluate(planner: P.Planner, pool: CaptionPool, seed: int = 0, guidance: float = 2.0) -> dict:
     """Held-out accuracy: the first object's motion and the number of objects."""
@@ -87,7 +79,7 @@ def evaluate(planner: P.Planner, pool: CaptionPool, seed: int = 0, guidance: flo
     vectors = P.sample(planner.eval(), text, pool.empty, gen, guidance=guidance).numpy()
     motion, count = [], []
     for scene, vector in zip(pool.scenes, vectors, strict=True):
-        got_motion, got_count = plan_motion(vector)
+        got_motion, got_count = describe_plan(vector)
         motion.append(got_motion == scene["objects"][0]["motion"])
         count.append(got_count == len(scene["objects"]))
     return {"motion": float(np.mean(motion)), "count": float(np.mean(count))}
