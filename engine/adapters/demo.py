@@ -180,7 +180,7 @@ class DemoModel(VideoModel):
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
         planned = None
         if init is None and not request.cond_frames:
-            planned = self._plan_layout(text, uncond, gen, n, h, w)
+            planned = self._plan_layout(text, gen, n, h, w)
         return flow.sample(
             self.net,
             (n, 3, h, w),
@@ -197,15 +197,18 @@ class DemoModel(VideoModel):
             layout=planned,
         )
 
-    def _plan_layout(self, text, uncond, gen, frames, height, width) -> torch.Tensor | None:
+    def _plan_layout(self, text, gen, frames, height, width) -> torch.Tensor | None:
         """Object tracks for a text-to-video clip, drawn as the denoiser's layout input;
         None when this model has no planner or its denoiser takes no layout."""
         if self.planner is None or not self.net.cfg.layout:
             return None
-        vector = plan.sample(self.planner, text, uncond, gen)[0].numpy()
-        tracks, present = layout.from_vector(vector)
+        # The placements come from the request's seed, through its generator, so the same
+        # seed plans the same layout.
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+        motions = plan.read(self.planner, text, rng)[0]
         frames_needed = min(frames, layout.PLAN_FRAMES)
-        maps = layout.layout_maps(tracks[:, :frames_needed], present, width, height)
+        tracks, present = layout.planned_tracks(motions, rng, frames_needed)
+        maps = layout.layout_maps(tracks, present, width, height)
         if frames > frames_needed:  # longer than planned: hold the last planned frame
             maps = np.concatenate([maps, np.repeat(maps[-1:], frames - frames_needed, 0)])
         return torch.from_numpy(maps)

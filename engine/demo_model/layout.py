@@ -1,8 +1,9 @@
 """Object layouts: where each object is, and how big, in every frame of a clip.
 
-The demo model makes a clip in two learned stages, like layout-guided video diffusion (for
-example LLM-grounded Video Diffusion): the planner (planner.py) turns the prompt into object
-tracks, and the denoiser draws the clip with those tracks as an extra input. Why: a denoiser
+The demo model makes a text-to-video clip in two stages, like layout-guided video diffusion
+(for example LLM-grounded Video Diffusion): the planner (planner.py) reads from the prompt how
+many objects there are and what each does, `planned_tracks` turns that into object tracks, and
+the denoiser draws the clip with those tracks as an extra input. Why: a denoiser
 this small, trained on CPU, settled on one large still blob in the middle (the average of all
 layouts) instead of committing to one; a track is a few numbers, which a small network
 learns to place and move in minutes.
@@ -16,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.demo_model.detect import classify_motion
-from engine.demo_model.scenes import shape_coverage, trajectory
+from engine.demo_model.scenes import replace_placement, shape_coverage, trajectory
 
 SLOTS = 2
 PLAN_FPS = 8
@@ -53,31 +53,10 @@ def layout_maps(tracks: np.ndarray, present: np.ndarray, width: int, height: int
     return out
 
 
-# The planner works on one flat vector per clip, each part scaled to about [-1, 1].
-PLAN_DIM = SLOTS * (1 + PLAN_FRAMES * 3)
-_CENTRE = np.array([0.5, 0.5, 0.16], np.float32)
-_SCALE = np.array([0.5, 0.5, 0.12], np.float32)
-
-
-def to_vector(tracks: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """(SLOTS, PLAN_FRAMES, 3) + (SLOTS,) -> (PLAN_DIM,); an absent slot's track is zeros."""
-    scaled = (tracks - _CENTRE) / _SCALE * present[:, None, None]
-    return np.concatenate([present * 2 - 1, scaled.reshape(-1)]).astype(np.float32)
-
-
-def from_vector(vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of to_vector: tracks (SLOTS, PLAN_FRAMES, 3), presence (SLOTS,) 0/1. Slot 0
-    always holds an object (every prompt names one); sizes are kept positive."""
-    present = (vector[:SLOTS] > 0).astype(np.float32)
-    present[0] = 1.0
-    tracks = vector[SLOTS:].reshape(SLOTS, PLAN_FRAMES, 3) * _SCALE + _CENTRE
-    tracks[..., 2] = np.clip(tracks[..., 2], 0.02, 0.6)
-    return tracks.astype(np.float32), present
-
-
-def describe_plan(vector: np.ndarray, frames: int = 16) -> tuple[str | None, int]:
-    """What a planned vector says, in the quality benchmark's terms: the first object's
-    motion (read by the benchmark's detector from its track) and the number of objects."""
-    tracks, present = from_vector(vector)
-    x, y, s = (tracks[0, :frames, k] for k in range(3))
-    return classify_motion(np.stack([x, y, s * s], axis=-1)), int(present.sum())
+def planned_tracks(
+    motions: list[str], rng: np.random.Generator, frames: int = PLAN_FRAMES
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tracks for objects doing `motions` (slot order), from starting places, sizes and speeds
+    drawn the way the training scenes draw them; same shapes as scene_tracks."""
+    objects = [{"colour": None, "shape": None, "motion": m} for m in motions[:SLOTS]]
+    return scene_tracks(replace_placement({"objects": objects}, rng), frames)

@@ -24,7 +24,7 @@ from engine.demo_model.sr import SRNet
 from engine.demo_model.unet import DemoUNet, UNetConfig
 
 TINY = UNetConfig(c1=8, c2=16, emb=16, heads=2, blocks1=1, blocks2=1, layout=True)
-TINY_PLANNER = PlannerConfig(hidden=32, depth=1, heads=2)
+TINY_PLANNER = PlannerConfig(hidden=32, heads=2)
 SHIPPED = Path(__file__).resolve().parents[2] / "resources" / "models" / "kinora-demo"
 
 
