@@ -4,8 +4,9 @@ A small pixel-space video denoiser trained by this project (engine/demo_model/).
 image, end image and extend are all "known frames" given to the network; remix is SDEdit
 (the source noised to `strength`, then denoised with the new prompt). There is no VAE: the
 "latents" are the clip itself in [-1, 1], so decode and preview are a rescale.
-Text-to-video first plans where the objects go (the layout planner, planner.py) and gives
-those tracks to the denoiser; the other modes take their layout from the given frames.
+Every mode gives the denoiser a layout (where each object is in every frame, layout.py):
+planned from the prompt for text-to-video, started from the objects seen in the start image
+for image-to-video and extend, read from the source clip for remix.
 """
 
 from __future__ import annotations
@@ -178,9 +179,7 @@ class DemoModel(VideoModel):
             known_mask[index] = 1.0
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
-        planned = None
-        if init is None and not request.cond_frames:
-            planned = self._plan_layout(text, gen, n, h, w)
+        planned = self._layout(request, text, gen)
         return flow.sample(
             self.net,
             (n, 3, h, w),
@@ -197,20 +196,39 @@ class DemoModel(VideoModel):
             layout=planned,
         )
 
-    def _plan_layout(self, text, gen, frames, height, width) -> torch.Tensor | None:
-        """Object tracks for a text-to-video clip, drawn as the denoiser's layout input;
-        None when this model has no planner or its denoiser takes no layout."""
+    def _layout(self, request: SampleRequest, text, gen: torch.Generator) -> torch.Tensor | None:
+        """The denoiser's layout input (layout.py), or None when this model takes none.
+
+        Text-to-video: the planner reads the count and motions from the prompt and the seed
+        draws where they start. Image-to-video (a known first frame): the objects seen in it
+        start where they are and move as the prompt says. Remix: the objects' tracks are read
+        from the source clip, so its layout and timing hold even at high strength. Other
+        known-frame modes (an end image alone) get no layout.
+        """
         if self.planner is None or not self.net.cfg.layout:
             return None
-        # The placements come from the request's seed, through its generator, so the same
-        # seed plans the same layout.
+        n, h, w = request.num_frames, request.height, request.width
+        if request.init_video is not None:
+            tracks, present = layout.objects_in_clip(request.init_video)
+            if not present.any():
+                return None
+            return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
+        starts = None
+        if request.cond_frames:
+            if 0 not in request.cond_frames:
+                return None
+            seen, present = layout.objects_in_clip(request.cond_frames[0][None])
+            starts = [tuple(seen[slot, 0]) for slot in range(layout.SLOTS) if present[slot]]
+            if not starts:
+                return None
+        # The seed decides the placements, through the request's generator.
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
         motions = plan.read(self.planner, text, rng)[0]
-        frames_needed = min(frames, layout.PLAN_FRAMES)
-        tracks, present = layout.planned_tracks(motions, rng, frames_needed)
-        maps = layout.layout_maps(tracks, present, width, height)
-        if frames > frames_needed:  # longer than planned: hold the last planned frame
-            maps = np.concatenate([maps, np.repeat(maps[-1:], frames - frames_needed, 0)])
+        planned_frames = min(n, layout.PLAN_FRAMES)
+        tracks, present = layout.planned_tracks(motions, rng, planned_frames, starts)
+        maps = layout.layout_maps(tracks, present, w, h)
+        if n > planned_frames:  # longer than planned: hold the last planned frame
+            maps = np.concatenate([maps, np.repeat(maps[-1:], n - planned_frames, 0)])
         return torch.from_numpy(maps)
 
     def decode(self, latents: torch.Tensor) -> np.ndarray:

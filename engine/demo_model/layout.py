@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.demo_model import detect
 from engine.demo_model.scenes import replace_placement, shape_coverage, trajectory
 
 SLOTS = 2
@@ -54,9 +55,53 @@ def layout_maps(tracks: np.ndarray, present: np.ndarray, width: int, height: int
 
 
 def planned_tracks(
-    motions: list[str], rng: np.random.Generator, frames: int = PLAN_FRAMES
+    motions: list[str],
+    rng: np.random.Generator,
+    frames: int = PLAN_FRAMES,
+    starts: list[tuple[float, float, float]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tracks for objects doing `motions` (slot order), from starting places, sizes and speeds
-    drawn the way the training scenes draw them; same shapes as scene_tracks."""
+    drawn the way the training scenes draw them; same shapes as scene_tracks. `starts` gives
+    (x, y, size) per object where the first frame is known (image-to-video): then the count
+    and starting places come from it, and a bounce starts at the height it is seen at."""
+    if starts:
+        motions = [motions[i] if i < len(motions) else "still" for i in range(len(starts))]
     objects = [{"colour": None, "shape": None, "motion": m} for m in motions[:SLOTS]]
-    return scene_tracks(replace_placement({"objects": objects}, rng), frames)
+    objects = replace_placement({"objects": objects}, rng)["objects"]
+    for obj, (x, y, size) in zip(objects, starts or [], strict=False):
+        obj.update(x=x, y=y, size=size)
+        # trajectory() puts a bounce at 0.72 - 0.45 |sin(pi (1.2 t speed + phase))|.
+        obj["phase"] = float(np.arcsin(np.clip((0.72 - y) / 0.45, 0.0, 1.0)) / np.pi)
+    return scene_tracks({"objects": objects}, frames)
+
+
+# Pixels an object of size s covers, in units of (s * shorter side)^2: a ball is pi, a square
+# 2.89 and a triangle 2.03 (scenes.shape_coverage); the detector cannot tell them apart.
+_AREA_PER_SIZE2 = 2.7
+
+
+def objects_in_clip(clip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tracks of the objects seen in a demo-domain clip, uint8 (T, H, W, 3): one object per
+    dominant foreground colour (at most SLOTS), ordered left to right by where they start, as
+    a two-object training scene places its first object on the left. Frames where an object
+    is not seen hold its nearest seen position. Same shapes as scene_tracks."""
+    frames, height, width = clip.shape[:3]
+    tracks = np.zeros((SLOTS, frames, 3), np.float32)
+    present = np.zeros(SLOTS, np.float32)
+    pixels = detect.to_float(clip)
+    fg = detect.foreground(pixels)
+    shares = detect.colour_shares(pixels, fg)
+    colours = [c for c, share in sorted(shares.items(), key=lambda kv: -kv[1]) if share >= 0.2]
+    found = []
+    for colour in colours[:SLOTS]:
+        track = detect.track(pixels, fg, colour)
+        seen = np.flatnonzero(~np.isnan(track[:, 0]))
+        if len(seen) == 0:
+            continue
+        nearest = seen[np.abs(np.arange(frames)[:, None] - seen[None]).argmin(1)]
+        track = track[nearest]
+        size = np.sqrt(track[:, 2] * width * height / _AREA_PER_SIZE2) / min(width, height)
+        found.append(np.stack([track[:, 0], track[:, 1], size], axis=-1))
+    for slot, track in enumerate(sorted(found, key=lambda t: t[0, 0])):
+        tracks[slot], present[slot] = track, 1.0
+    return tracks, present

@@ -66,6 +66,29 @@ def test_planned_tracks_move_as_asked_from_seeded_places():
     assert a[1].tolist() == [1.0, 1.0]
 
 
+def test_planned_tracks_start_where_an_image_shows_the_objects():
+    starts = [(0.3, 0.4, 0.15), (0.7, 0.6, 0.12)]
+    tracks, present = L.planned_tracks(["bounce"], np.random.default_rng(0), 16, starts)
+    assert present.tolist() == [1.0, 1.0]  # the image shows two objects; the second stays
+    assert np.allclose(tracks[:, 0], np.array(starts), atol=1e-5)
+    assert np.allclose(tracks[1, :, :2], tracks[1, 0, :2], atol=0.05)  # still (with jitter)
+    assert tracks[0, :, 1].min() < 0.4 - 0.05  # the bounce goes up from where it is seen
+
+
+def test_objects_are_read_back_from_a_rendered_clip():
+    for seed in range(5):
+        scene = _two_object_scene(seed)
+        if scene["objects"][0]["colour"] == scene["objects"][1]["colour"]:
+            continue
+        clip = (render(scene, 64, 36, 16)[0] * 255).round().astype(np.uint8)
+        tracks, present = L.objects_in_clip(clip)
+        truth, _ = L.scene_tracks(scene, 16)
+        truth = truth[np.argsort(truth[:, 0, 0])]  # left to right, as objects_in_clip orders
+        assert present.tolist() == [1.0, 1.0]
+        visible = (truth[..., 0] > 0.1) & (truth[..., 0] < 0.9)  # objects may leave the frame
+        assert np.abs(tracks - truth)[visible].mean() < 0.04
+
+
 def test_new_placement_keeps_what_the_caption_says():
     scene = _two_object_scene(3)
     moved = replace_placement(scene, np.random.default_rng(9))

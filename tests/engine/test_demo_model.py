@@ -336,7 +336,21 @@ def test_same_seed_same_frames_other_seed_differs(tiny_model):
     assert not torch.equal(a, c)
 
 
-def test_text_to_video_plans_a_layout_and_given_frames_do_not(tiny_model, monkeypatch):
+def _one_ball_clip() -> np.ndarray:
+    """uint8 (16, 36, 64, 3): a red ball moving right over plain blue."""
+    obj = {"colour": "red", "shape": "ball", "motion": "right", "x": 0.25, "y": 0.5}
+    obj |= {"size": 0.18, "speed": 1.0, "phase": 0.0, "jitter": [0.0, 0.0, 0.0]}
+    scene = {"background": "plain", "bg_colour": "blue", "pan": "none", "objects": [obj]}
+    scene["texture_seed"] = 0
+    return (render(scene, 64, 36, 16)[0] * 255).round().astype(np.uint8)
+
+
+def _disc_centre_x(maps: torch.Tensor, frame: int) -> float:
+    disc = maps[frame, 0]
+    return float((disc.sum(0) * torch.arange(disc.shape[1])).sum() / disc.sum() / disc.shape[1])
+
+
+def test_every_mode_gets_the_layout_its_inputs_imply(tiny_model, monkeypatch):
     from engine.demo_model import flow
 
     layouts = []
@@ -344,11 +358,20 @@ def test_text_to_video_plans_a_layout_and_given_frames_do_not(tiny_model, monkey
     monkeypatch.setattr(
         flow, "sample", lambda *a, **kw: layouts.append(kw.get("layout")) or real(*a, **kw)
     )
+    source = _one_ball_clip()
     tiny_model.sample(_request(), _noop)
+    tiny_model.sample(_request(cond_frames={0: source[0]}), _noop)
+    tiny_model.sample(_request(init_video=source, strength=0.8), _noop)
+    tiny_model.sample(_request(cond_frames={15: source[15]}), _noop)
     tiny_model.sample(_request(cond_frames={0: np.zeros((36, 64, 3), np.uint8)}), _noop)
-    planned, given_frames = layouts
+    planned, from_image, from_source, end_only, empty_image = layouts
     assert planned.shape == (16, 3, 36, 64) and torch.all(planned[:, 2] == 1)
-    assert given_frames is None
+    # Image-to-video starts the one object where the image has it, and no second object.
+    assert abs(_disc_centre_x(from_image, 0) - 0.25) < 0.03 and from_image[:, 1].sum() == 0
+    # Remix follows the source's object from left to right.
+    assert abs(_disc_centre_x(from_source, 0) - 0.25) < 0.03
+    assert _disc_centre_x(from_source, 15) > _disc_centre_x(from_source, 0) + 0.2
+    assert end_only is None and empty_image is None
 
 
 @pytest.mark.parametrize("aspect", list(SIZES))
