@@ -64,7 +64,7 @@ screenshots: install debian-packages
 train-demo: install
 	nice -n 19 $(BIN)/python -m engine.demo_model.train --out runs/demo --resume --minutes $(or $(MINUTES),120)
 	nice -n 19 $(BIN)/python -m engine.demo_model.train_sr --out runs/demo-sr --resume --minutes 20 --lr 5e-4
-	nice -n 19 $(BIN)/python -m engine.demo_model.train_planner --out runs/planner --resume --minutes 10
+	nice -n 19 $(BIN)/python -m engine.demo_model.train_planner --out runs/planner --resume
 	$(BIN)/python -m engine.demo_model.export runs/demo resources/models/kinora-demo --sr runs/demo-sr --planner runs/planner
 	$(BIN)/python -m engine.demo_model.gallery resources/models/kinora-demo resources/models/kinora-demo/gallery.png
 

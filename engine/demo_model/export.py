@@ -74,6 +74,22 @@ def write_model_folder(
     return folder
 
 
+def _sr_from_model(folder: Path) -> tuple[dict[int, dict[str, torch.Tensor]], dict]:
+    """The upscalers of an exported model folder (fp32 again) and their training facts."""
+    from safetensors.torch import load_file
+
+    config = json.loads((folder / CONFIG_NAME).read_text())
+    weights = load_file(str(folder / SR_FILE))
+    states = {
+        scale: {
+            k.split(".", 1)[1]: v.float() for k, v in weights.items() if k.startswith(f"x{scale}.")
+        }
+        for scale in config["sr_scales"]
+    }
+    facts = {k: v for k, v in config.get("training", {}).items() if k.startswith("sr_")}
+    return states, facts
+
+
 def _sr_shape(state: dict[str, torch.Tensor]) -> dict[str, int]:
     """SRNet width and depth, read back from its weights (one conv per `.weight`)."""
     convs = [k for k in state if k.endswith(".weight")]
@@ -88,12 +104,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--planner", type=Path, default=None, help="planner run folder (default: ../planner)"
     )
+    p.add_argument(
+        "--sr-from-model",
+        type=Path,
+        default=None,
+        help="take the upscalers from an exported model folder instead of an SR run",
+    )
     args = p.parse_args(argv)
     state = load(args.run / "ckpt.pt")
     sr_run = args.sr or args.run.with_name(args.run.name + "-sr")
     sr_states: dict[int, dict] = {}
     sr_facts = {}
-    if (sr_run / "sr.pt").exists():
+    if args.sr_from_model is not None:
+        sr_states, sr_facts = _sr_from_model(args.sr_from_model)
+    elif (sr_run / "sr.pt").exists():
         sr = load(sr_run / "sr.pt")
         sr_states = {2: sr["x2"], 4: sr["x4"]}
         sr_facts = {"sr_steps": sr["step"], "sr_train_seconds": round(sr["train_seconds"], 1)}

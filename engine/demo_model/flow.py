@@ -44,7 +44,7 @@ def sample_known_mask(rng: np.random.Generator, batch: int, frames: int) -> np.n
 
 def logit_normal(rng: torch.Generator, n: int, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
     """Timesteps concentrated in the middle, where most of the detail is drawn."""
-    return torch.sigmoid(mean + std * torch.randn(n, generator=rng))
+    return torch.sigmoid(mean + std * torch.randn(n, generator=rng, device=rng.device))
 
 
 def training_timesteps(rng: torch.Generator, n: int, high_noise_share: float) -> torch.Tensor:
@@ -57,8 +57,8 @@ def training_timesteps(rng: torch.Generator, n: int, high_noise_share: float) ->
     was a blur of several blobs, which is what its samples looked like.
     """
     t = logit_normal(rng, n)
-    pick = torch.rand(n, generator=rng) < high_noise_share
-    high = HIGH_NOISE_FROM + (1 - HIGH_NOISE_FROM) * torch.rand(n, generator=rng)
+    pick = torch.rand(n, generator=rng, device=rng.device) < high_noise_share
+    high = HIGH_NOISE_FROM + (1 - HIGH_NOISE_FROM) * torch.rand(n, generator=rng, device=rng.device)
     return torch.where(pick, high, t)
 
 
@@ -73,10 +73,11 @@ def training_loss(
     layout: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Weighted x0-prediction MSE. x0 (B, T, 3, H, W) in [-1, 1]; obj_mask (B, T, 1, H, W)
-    in [0, 1]; known_mask (B, T) 0/1; layout (B, T, 3, H, W) or None."""
+    in [0, 1]; known_mask (B, T) 0/1; layout (B, T, 3, H, W) or None. `gen` lives on the
+    device of the tensors (timesteps and noise are drawn there)."""
     b = x0.shape[0]
     t = training_timesteps(gen, b, high_noise_share)
-    noise = torch.randn(x0.shape, generator=gen)
+    noise = torch.randn(x0.shape, generator=gen, device=gen.device)
     tb = t.view(b, 1, 1, 1, 1)
     x_t = (1 - tb) * x0 + tb * noise
     km = known_mask.view(*known_mask.shape, 1, 1, 1).expand(-1, -1, 1, *x0.shape[-2:])

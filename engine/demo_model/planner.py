@@ -29,6 +29,8 @@ from engine.demo_model.text import TEXT_DIM
 # Draws from probabilities raised to this power: a confident reading is kept, an open prompt
 # ("a ball") still gets different motions from different seeds.
 SHARPNESS = 2.0
+TOKEN_DROPOUT = 0.1
+LABEL_SMOOTHING = 0.1
 
 
 @dataclass
@@ -36,6 +38,7 @@ class PlannerConfig:
     hidden: int = 256
     heads: int = 4
     text_dim: int = TEXT_DIM
+    dropout: float = 0.2
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,10 +52,14 @@ class Planner(nn.Module):
         cfg = cfg or PlannerConfig()
         self.cfg = cfg
         self.queries = nn.Parameter(torch.randn(SLOTS, cfg.text_dim) * 0.02)
-        self.read = nn.MultiheadAttention(cfg.text_dim, cfg.heads, batch_first=True)
+        self.read = nn.MultiheadAttention(
+            cfg.text_dim, cfg.heads, dropout=cfg.dropout, batch_first=True
+        )
         self.head = nn.Sequential(
+            nn.Dropout(cfg.dropout),
             nn.Linear(2 * cfg.text_dim, cfg.hidden),
             nn.SiLU(),
+            nn.Dropout(cfg.dropout),
             nn.Linear(cfg.hidden, cfg.hidden),
             nn.SiLU(),
             nn.Linear(cfg.hidden, 1 + len(MOTIONS)),
@@ -63,7 +70,15 @@ class Planner(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         b = tokens.shape[0]
         queries = self.queries[None].expand(b, -1, -1)
-        slots, _ = self.read(queries, tokens, tokens, key_padding_mask=token_mask <= 0)
+        ignore = token_mask <= 0
+        if self.training:
+            # Hide a random tenth of the words (never all of them), so the reading cannot hang
+            # on one exact wording: held-out phrasings (a new prefix) flipped a
+            # sharper reader's answers.
+            hide = torch.rand(ignore.shape, device=ignore.device) < TOKEN_DROPOUT
+            hide[:, 0] = False
+            ignore = ignore | hide
+        slots, _ = self.read(queries, tokens, tokens, key_padding_mask=ignore)
         both = torch.cat([slots, pooled[:, None].expand(-1, SLOTS, -1)], dim=-1)
         out = self.head(both)
         return out[..., 0], out[..., 1:]
@@ -91,7 +106,10 @@ def training_loss(
     present, motion = target
     presence_logits, motion_logits = planner(*text)
     presence = F.binary_cross_entropy_with_logits(presence_logits[:, 1:], present[:, 1:])
-    return presence + F.cross_entropy(motion_logits.flatten(0, 1), motion.flatten())
+    motion_loss = F.cross_entropy(
+        motion_logits.flatten(0, 1), motion.flatten(), label_smoothing=LABEL_SMOOTHING
+    )
+    return presence + motion_loss
 
 
 @torch.no_grad()
@@ -99,8 +117,8 @@ def read(planner: Planner, text: tuple[torch.Tensor, ...], rng: np.random.Genera
     """What each prompt of the batch asks for: a list (one per row) of motions, one per
     object, drawn from the planner's sharpened probabilities with `rng`."""
     presence_logits, motion_logits = planner(*text)
-    p_two = torch.sigmoid(presence_logits[:, 1] * SHARPNESS).numpy()
-    probs = torch.softmax(motion_logits * SHARPNESS, dim=-1).numpy().astype(np.float64)
+    p_two = torch.sigmoid(presence_logits[:, 1] * SHARPNESS).cpu().numpy()
+    probs = torch.softmax(motion_logits * SHARPNESS, dim=-1).cpu().numpy().astype(np.float64)
     out = []
     for row in range(probs.shape[0]):
         count = 2 if rng.random() < p_two[row] else 1

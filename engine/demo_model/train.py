@@ -1,10 +1,12 @@
 """Train the demo denoiser: `python -m engine.demo_model.train --out runs/demo [--minutes N]
-[--resume]`.
+[--resume] [--init-from MODEL_FOLDER] [--device cuda --workers 14 --batch 128]`.
 
 Reproducible from `--seed`: batch k is drawn from a generator seeded with (seed, k), so a run
 resumed from a checkpoint sees the same data as one that never stopped. Writes
 `ckpt.pt` (atomically, every `--ckpt-minutes`) and `log.jsonl` (one JSON object per logged
 step: step, loss, samples/s, elapsed seconds). Run it with `nice -n 19` on a shared machine.
+On a GPU the procedural clips are the bottleneck: `--workers` renders them in parallel
+processes (still batch k from seed (seed, k), so the data does not depend on the worker count).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, Dataset
 
 from engine.demo_model.checkpoint import load, save_atomic
 from engine.demo_model.data import make_batch
@@ -54,6 +57,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--ema", type=float, default=0.995)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
+    p.add_argument("--workers", type=int, default=0, help="processes rendering batches")
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start a new run from an exported model folder's weights (e.g. the shipped model)",
+    )
     p.add_argument("--ckpt-minutes", type=float, default=4.0)
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument(
@@ -65,22 +76,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+class StepBatches(Dataset):
+    """Batch k of the run: rendered from a generator seeded with (seed, k), wherever it runs."""
+
+    def __init__(self, seed: int, batch: int) -> None:
+        self.seed, self.batch = seed, batch
+
+    def __len__(self) -> int:
+        return 2**62
+
+    def __getitem__(self, step: int) -> dict:
+        return make_batch(np.random.default_rng([self.seed, step]), self.batch)
+
+
 class Trainer:
     """Holds the model, its EMA copy, the optimiser and the counters that checkpoints save."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         torch.manual_seed(args.seed)
+        self.device = torch.device(args.device)
         self.cfg = DEFAULT_CONFIG
-        self.net = DemoUNet(self.cfg)
+        self.net = DemoUNet(self.cfg).to(self.device)
         self.ema = copy.deepcopy(self.net).requires_grad_(False)
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=args.lr, weight_decay=0.01)
         self.step = 0
         self.warm_from = 0  # the learning rate warms up again after a fresh optimiser
         self.samples = 0
         self.train_seconds = 0.0
-        self.gen = torch.Generator().manual_seed(args.seed)
-        self.text = TextEncoder()
+        self.gen = torch.Generator(self.device).manual_seed(args.seed)
+        self.text = TextEncoder(device=self.device)
         # The settings each stretch of training ran with: a run resumed with other settings
         # appends a phase, so the checkpoint says exactly how it was made.
         self.phases: list[dict] = []
@@ -115,14 +140,24 @@ class Trainer:
             "gen": self.gen.get_state(),
             "phases": self.phases,
             "warm_from": self.warm_from,
-            "hardware": f"{platform.processor() or platform.machine()}, "
-            f"{self.args.threads} CPU threads, torch {torch.__version__}",
+            "hardware": self.hardware(),
         }
+
+    def hardware(self) -> str:
+        if self.device.type == "cuda":
+            return f"{torch.cuda.get_device_name(self.device)}, torch {torch.__version__}"
+        return (
+            f"{platform.processor() or platform.machine()}, "
+            f"{self.args.threads} CPU threads, torch {torch.__version__}"
+        )
 
     def restore(self, state: dict) -> None:
         self.step, self.samples = state["step"], state["samples"]
         self.train_seconds = state["train_seconds"]
-        self.gen.set_state(state["gen"])
+        try:
+            self.gen.set_state(state["gen"])
+        except RuntimeError:  # saved on another kind of device: a fresh stream, still seeded
+            self.gen.manual_seed(self.args.seed * 1_000_003 + self.step)
         added = self._load_weights(state)
         if added:
             # The parameter list changed, so Adam's moments no longer line up: start a new
@@ -137,6 +172,18 @@ class Trainer:
             {**ORIGINAL_SETTINGS, **phase} for phase in state.get("phases") or [{"from_step": 0}]
         ]
         self._note_phase()
+
+    def init_from(self, folder: Path) -> None:
+        """Start from an exported model's weights (net and EMA alike; fp16 in the file)."""
+        from safetensors.torch import load_file
+
+        from engine.demo_model.export import UNET_FILE
+
+        weights = {k: v.float() for k, v in load_file(str(folder / UNET_FILE)).items()}
+        added = self._load_weights({"net": weights, "ema": weights})
+        self.phases[-1]["init_from"] = folder.name
+        if added:
+            print(f"new modules start from their initialisation: {', '.join(added)}", flush=True)
 
     def _load_weights(self, state: dict) -> list[str]:
         """Load net and EMA weights; returns the modules this architecture adds to the
@@ -158,21 +205,21 @@ class Trainer:
         # Short warm-up, then constant: the run length is unknown (it is resumed at will).
         return self.args.lr * min(1.0, (step - self.warm_from + 1) / 300)
 
-    def train_step(self) -> float:
-        rng = np.random.default_rng([self.args.seed, self.step])
-        batch = make_batch(rng, self.args.batch)
-        text = self.text.encode(batch["captions"])
+    def train_step(self, batch: dict) -> float:
+        """One optimiser step on batch number `self.step` (see StepBatches)."""
+        dev = self.device
+        text = tuple(part.to(dev) for part in self.text.encode(batch["captions"]))
         for group in self.opt.param_groups:
             group["lr"] = self.lr_at(self.step)
         loss = training_loss(
             self.net,
-            batch["x0"],
-            batch["obj_mask"],
-            batch["known_mask"],
+            batch["x0"].to(dev, non_blocking=True),
+            batch["obj_mask"].to(dev, non_blocking=True),
+            batch["known_mask"].to(dev, non_blocking=True),
             text,
             self.gen,
             self.args.high_noise_share,
-            batch["layout"],
+            batch["layout"].to(dev, non_blocking=True),
         )
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -193,10 +240,21 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
+    torch.set_float32_matmul_precision("high")  # TF32 on a GPU; no effect on the CPU
     trainer = Trainer(args)
     if args.resume and ckpt_path.exists():
         trainer.restore(load(ckpt_path))
         print(f"resumed at step {trainer.step} ({trainer.samples} samples)", flush=True)
+    elif args.init_from is not None:
+        trainer.init_from(args.init_from)
+    batches = DataLoader(
+        StepBatches(args.seed, args.batch),
+        batch_size=None,  # each item is already a whole batch
+        sampler=range(trainer.step, 2**62),
+        num_workers=args.workers,
+        prefetch_factor=4 if args.workers else None,
+        pin_memory=trainer.device.type == "cuda",
+    )
     stop = {"flag": False}
 
     def _request_stop(signum, frame):  # finish the step, save, exit cleanly
@@ -207,10 +265,14 @@ def main(argv: list[str] | None = None) -> None:
     log = open(args.out / "log.jsonl", "a", buffering=1)  # noqa: SIM115 - lives for the run
     start = last_ckpt = time.time()
     window_t, window_n, losses = time.time(), 0, []
-    while not stop["flag"]:
-        t0 = time.time()
-        losses.append(trainer.train_step())
-        trainer.train_seconds += time.time() - t0
+    last = time.time()
+    for batch in batches:
+        if stop["flag"]:
+            break
+        losses.append(trainer.train_step(batch))
+        now = time.time()  # rendering the batch counts as training time too
+        trainer.train_seconds += now - last
+        last = now
         window_n += args.batch
         if trainer.step % args.log_every == 0:
             now = time.time()

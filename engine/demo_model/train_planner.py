@@ -1,5 +1,5 @@
 """Train the layout planner: `python -m engine.demo_model.train_planner --out runs/planner
-[--minutes N] [--resume]`.
+[--steps N] [--resume]`.
 
 Captions are encoded once into a pool (the frozen text encoder is most of the cost
 otherwise); the planner learns to read from them the number of objects and each object's
@@ -32,13 +32,15 @@ TEXT_DROPOUT = 0.1
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--minutes", type=float, default=10.0)
+    p.add_argument("--steps", type=int, default=1500, help="stop at this step")
+    p.add_argument("--minutes", type=float, default=20.0, help="or after this long")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--pool", type=int, default=20000, help="captions encoded once")
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda where a GPU is lent")
     p.add_argument("--eval-every", type=int, default=500)
     return p.parse_args(argv)
 
@@ -46,24 +48,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 class CaptionPool:
     """Scenes with their encoded captions (fp16 tokens) and the planner's targets."""
 
-    def __init__(self, encoder: TextEncoder, size: int, seed: int, held: bool = False) -> None:
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        size: int,
+        seed: int,
+        held: bool = False,
+        device: str | torch.device = "cpu",
+    ) -> None:
         rng = np.random.default_rng([seed, 1 if held else 0])
         self.scenes = [sample_scene(rng, held_combos=None if held else False) for _ in range(size)]
         self.captions = [caption(s, rng, held=held) for s in self.scenes]
         parts = [encoder.encode(self.captions[i : i + 256]) for i in range(0, size, 256)]
         encoder.cache.clear()
-        self.tokens = torch.cat([p[0] for p in parts]).half()
-        self.mask = torch.cat([p[1] for p in parts])
-        self.pooled = torch.cat([p[2] for p in parts])
-        self.empty = encoder.encode([""])
-        self.present, self.motion = P.labels(self.scenes)
+        self.tokens = torch.cat([p[0] for p in parts]).half().to(device)
+        self.mask = torch.cat([p[1] for p in parts]).to(device)
+        self.pooled = torch.cat([p[2] for p in parts]).to(device)
+        self.empty = tuple(part.to(device) for part in encoder.encode([""]))
+        self.present, self.motion = (part.to(device) for part in P.labels(self.scenes))
 
     def batch(self, rng: np.random.Generator, size: int) -> tuple[tuple, tuple]:
         """Targets and text for `size` random captions; TEXT_DROPOUT of them become the empty
         prompt, so the planner learns what to draw when the prompt says nothing."""
-        idx = torch.from_numpy(rng.integers(len(self.scenes), size=size))
+        idx = torch.from_numpy(rng.integers(len(self.scenes), size=size)).to(self.mask.device)
         tokens, mask, pooled = self.tokens[idx].float(), self.mask[idx], self.pooled[idx]
-        drop = torch.from_numpy(rng.random(size) < TEXT_DROPOUT)
+        drop = torch.from_numpy(rng.random(size) < TEXT_DROPOUT).to(self.mask.device)
         tokens[drop], mask[drop], pooled[drop] = self.empty[0], self.empty[1], self.empty[2]
         return (self.present[idx], self.motion[idx]), (tokens, mask, pooled)
 
@@ -83,16 +92,17 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    encoder = TextEncoder()
-    pool = CaptionPool(encoder, args.pool, args.seed)
-    held = CaptionPool(encoder, 400, args.seed, held=True)
-    net = P.Planner()
+    encoder = TextEncoder(device=args.device)
+    pool = CaptionPool(encoder, args.pool, args.seed, device=args.device)
+    held = CaptionPool(encoder, 400, args.seed, held=True, device=args.device)
+    del encoder  # the pools hold every encoding the run needs
+    net = P.Planner().to(args.device)
     ema = copy.deepcopy(net).requires_grad_(False)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=0.01)
     step, train_seconds = 0, 0.0
     path = args.out / "planner.pt"
     if args.resume and path.exists():
-        state = load(path)
+        state = load(path)  # onto the CPU; load_state_dict copies onto the run's device
         net.load_state_dict(state["net"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
@@ -102,7 +112,12 @@ def main(argv: list[str] | None = None) -> None:
     log = open(args.out / "log.jsonl", "a", buffering=1)  # noqa: SIM115 - lives for the run
 
     def save() -> None:
-        state = {"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict()}
+        cpu = lambda sd: {k: v.cpu() for k, v in sd.items()}  # noqa: E731
+        state = {
+            "net": cpu(net.state_dict()),
+            "ema": cpu(ema.state_dict()),
+            "opt": opt.state_dict(),
+        }
         save_atomic(
             {
                 **state,
@@ -115,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     start = time.time()
-    while not stop["flag"] and time.time() - start < args.minutes * 60:
+    while not stop["flag"] and step < args.steps and time.time() - start < args.minutes * 60:
         t0 = time.time()
         rng = np.random.default_rng([args.seed, step])
         target, text = pool.batch(rng, args.batch)

@@ -204,7 +204,8 @@ class DemoUNet(nn.Module):
         emb = self.time_mlp(timestep_embedding(t, self.cfg.emb)) + self.text_mlp(pooled)
         emb = emb.repeat_interleave(frames, dim=0)
         if self.cfg.frame_pos:  # rows are (clip 0: frames 0..T-1, clip 1: ...), hence repeat
-            emb = emb + self.frame_mlp(frame_embedding(frames, self.cfg.emb)).repeat(b, 1)
+            fpos = frame_embedding(frames, self.cfg.emb).to(x_t.device)
+            emb = emb + self.frame_mlp(fpos).repeat(b, 1)
         x = torch.cat([x_t, known, known_mask], dim=2).view(b * frames, IN_CHANNELS, hgt, wid)
         x = self.conv_in(F.pixel_unshuffle(x, 2))
         if self.cfg.layout:

@@ -136,7 +136,7 @@ def test_planner_learns_to_read_count_and_motion():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(loss.detach()) < first / 10
+    assert float(loss.detach()) < first / 3  # label smoothing keeps a floor
     assert P.read(net.eval(), text, np.random.default_rng(0)) == [["left"], ["bounce", "grow"]]
 
 

@@ -195,6 +195,62 @@ def test_resuming_a_checkpoint_without_a_layout_input_adds_it(tmp_path):
     assert torch.equal(resumed.net.layout_in.weight, torch.zeros_like(resumed.net.layout_in.weight))
 
 
+def test_training_batches_do_not_depend_on_the_worker_count():
+    from torch.utils.data import DataLoader
+
+    from engine.demo_model.train import StepBatches
+
+    batches = StepBatches(seed=3, batch=2)
+    direct = make_batch(np.random.default_rng([3, 5]), 2)
+    assert torch.equal(batches[5]["x0"], direct["x0"])
+    loader = DataLoader(batches, batch_size=None, sampler=range(5, 7), num_workers=1)
+    first, second = list(loader)
+    assert torch.equal(first["x0"], direct["x0"]) and first["captions"] == direct["captions"]
+    assert not torch.equal(second["x0"][:, :, :, :8], direct["x0"][:, :, :, :8])
+
+
+def test_a_gpu_run_starts_from_shipped_weights_and_comes_back_resumable(tmp_path, monkeypatch):
+    """The path tools/train_demo_on_gpu.sh takes, on the CPU: start from an exported model
+    (no layout input), train, split the checkpoint, join it here, export with the old SR."""
+    from engine.demo_model import export, train
+    from engine.demo_model.checkpoint import load
+    from tools.join_gpu_checkpoint import main as join
+
+    small = UNetConfig(c1=8, c2=16, emb=16, heads=2, blocks1=1, blocks2=1, frame_pos=True)
+    monkeypatch.setattr(train, "DEFAULT_CONFIG", UNetConfig(**{**small.to_dict(), "layout": True}))
+    shipped = tmp_path / "shipped"
+    net = DemoUNet(small)
+    sr = {2: SRNet(2).state_dict(), 4: SRNet(4).state_dict()}
+    write_model_folder(shipped, net.state_dict(), small.to_dict(), sr, {"sr_steps": 9})
+    gpu = tmp_path / "gpu"
+    args = ["--out", str(gpu), "--batch", "2", "--minutes", "0.001", "--workers", "1"]
+    train.main([*args, "--init-from", str(shipped)])
+    state = load(gpu / "ckpt.pt")
+    assert state["step"] >= 1 and state["phases"][0]["init_from"] == "shipped"
+    # Started from the shipped weights (one warm-up step moves them very little) and a silent
+    # layout input.
+    shipped_conv = net.state_dict()["conv_in.weight"].half().float()
+    assert (state["ema"]["conv_in.weight"] - shipped_conv).abs().max() < 1e-3
+    assert state["ema"]["layout_in.weight"].abs().max() < 1e-3
+    torch.save({"opt": state.pop("opt")}, gpu / "opt.pt")  # as the GPU script splits it
+    torch.save(state, gpu / "ckpt.pt")
+    (gpu / "demo_log.jsonl").write_text("")
+    join([str(gpu), str(tmp_path / "run")])
+    resumed = train.Trainer(train.parse_args(["--out", str(tmp_path / "run")]))
+    resumed.restore(load(tmp_path / "run" / "ckpt.pt"))
+    assert resumed.step == state["step"] and resumed.warm_from == 0
+    dest = tmp_path / "exported"
+    export.main([str(tmp_path / "run"), str(dest), "--sr-from-model", str(shipped)])
+    info = demo.probe(dest)
+    assert info is not None
+    model = demo.create(info, dest)
+    model.load(torch.device("cpu"), torch.float32)
+    assert sorted(model.sr) == [2, 4]
+    assert torch.equal(
+        model.sr[2].state_dict()["body.0.weight"], sr[2]["body.0.weight"].half().float()
+    )
+
+
 def test_benchmark_detectors_read_true_renders():
     """The classical detectors behind bench/demo_quality.py must agree with the generator."""
     from engine.demo_model import detect
