@@ -127,21 +127,27 @@ def text_to_video(runner: Runner, items: list[dict], seeds: int) -> dict:
                 results[k].append(v)
     report = {k: _rate(v) for k, v in results.items()} | {"clips": len(results["colour"])}
     if runner.model.planner is not None:
-        report["layout_plan"] = plan_accuracy(runner, items, seeds)
+        report["reading"] = plan_accuracy(runner, items, seeds)
     return report
 
 
 def plan_accuracy(runner: Runner, items: list[dict], seeds: int) -> dict:
-    """The planner alone: does it read the prompt's motion and number of objects? Separates
-    the planner's misses from the denoiser's (a right plan drawn wrong)."""
-    motion, count = [], []
+    """The scene reader alone: does it read the prompt's first object (motion, colour), the
+    number of objects and the background? Separates the reader's misses from the
+    denoiser's (a right reading drawn wrong)."""
+    hits: dict[str, list[bool]] = {k: [] for k in ("motion", "colour", "count", "background")}
     for item in items:
         text = runner.model.text.encode([item["prompt"]])
+        scene = item["scene"]
         for seed in range(seeds):
             read = plan.read(runner.model.planner, text, np.random.default_rng(seed))[0]
-            motion.append(read[0] == item["scene"]["objects"][0]["motion"])
-            count.append(len(read) == len(item["scene"]["objects"]))
-    return {"motion": _rate(motion), "count": _rate(count)}
+            hits["motion"].append(read["objects"][0]["motion"] == scene["objects"][0]["motion"])
+            hits["colour"].append(read["objects"][0]["colour"] == scene["objects"][0]["colour"])
+            hits["count"].append(len(read["objects"]) == len(scene["objects"]))
+            hits["background"].append(
+                (read["background"], read["bg_colour"]) == (scene["background"], scene["bg_colour"])
+            )
+    return {k: _rate(v) for k, v in hits.items()}
 
 
 def image_to_video(runner: Runner, items: list[dict]) -> dict:

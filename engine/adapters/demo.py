@@ -4,14 +4,16 @@ A small pixel-space video denoiser trained by this project (engine/demo_model/).
 image, end image and extend are all "known frames" given to the network; remix is SDEdit
 (the source noised to `strength`, then denoised with the new prompt). There is no VAE: the
 "latents" are the clip itself in [-1, 1], so decode and preview are a rescale.
-Every mode gives the denoiser a layout (where each object is in every frame, layout.py):
-planned from the prompt for text-to-video, started from the objects seen in the start image
+A scene reader (planner.py) reads the prompt; the denoiser is given that reading written
+in its training words, and a layout (where each object is in every frame, layout.py):
+planned from the reading for text-to-video, started from the objects seen in the start image
 for image-to-video and extend, read from the source clip for remix.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +23,14 @@ from safetensors.torch import load_file
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
 from engine.demo_model import flow, layout
 from engine.demo_model import planner as plan
+from engine.demo_model.captions import canonical_caption
 from engine.demo_model.data import FPS, SIZES
 from engine.demo_model.export import CONFIG_NAME, FORMAT, PLANNER_FILE, SR_FILE, UNET_FILE
 from engine.demo_model.sr import SRNet
 from engine.demo_model.unet import DOWNSAMPLE, DemoUNet, UNetConfig
 from engine.protocol import ErrorKind, ModelInfo
+
+log = logging.getLogger(__name__)
 
 FAMILY = "demo"
 SIZE_MULTIPLE = DOWNSAMPLE  # pixel-unshuffle x2 then one stride-2 level
@@ -115,8 +120,21 @@ class DemoModel(VideoModel):
     def load(self, device: torch.device, dtype: torch.dtype) -> None:
         """Load weights as float32 on the CPU: the net is small, and fp16 convs on a CPU are
         slower, not faster. (`device`/`dtype` are accepted for the contract.)"""
+        try:
+            self._load_weights()
+        except (RuntimeError, KeyError, TypeError) as exc:  # weights of another architecture
+            self.net, self.sr, self.planner = None, {}, None
+            raise _error(
+                ErrorKind.MODEL_MISSING,
+                f"the demo model in {self.folder} does not match this version of Kinora "
+                f"({str(exc).splitlines()[0]}); restore resources/models/kinora-demo from "
+                "the release or export it again",
+            ) from exc
         from engine.demo_model.text import TextEncoder
 
+        self.text = TextEncoder(cache_size=512)
+
+    def _load_weights(self) -> None:
         config = json.loads((self.folder / CONFIG_NAME).read_text())
         net = DemoUNet(UNetConfig(**config["unet"]))
         state = load_file(str(self.folder / UNET_FILE))
@@ -141,7 +159,6 @@ class DemoModel(VideoModel):
             planner = plan.Planner(plan.PlannerConfig(**config["planner"]))
             planner.load_state_dict({k: v.float() for k, v in load_file(str(planner_path)).items()})
             self.planner = planner.eval().requires_grad_(False)
-        self.text = TextEncoder(cache_size=512)
 
     def _check(self, request: SampleRequest) -> None:
         if self.net is None:
@@ -179,7 +196,7 @@ class DemoModel(VideoModel):
             known_mask[index] = 1.0
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
-        planned = self._layout(request, text, gen)
+        planned, text = self._plan(request, text, gen)
         return flow.sample(
             self.net,
             (n, 3, h, w),
@@ -196,17 +213,34 @@ class DemoModel(VideoModel):
             layout=planned,
         )
 
-    def _layout(self, request: SampleRequest, text, gen: torch.Generator) -> torch.Tensor | None:
-        """The denoiser's layout input (layout.py), or None when this model takes none.
+    def _plan(self, request: SampleRequest, text, gen: torch.Generator):
+        """(layout input or None, the text the denoiser is given).
 
-        Text-to-video: the planner reads the count and motions from the prompt and the seed
-        draws where they start. Image-to-video (a known first frame): the objects seen in it
-        start where they are and move as the prompt says. Remix: the objects' tracks are read
-        from the source clip, so its layout and timing hold even at high strength. Other
-        known-frame modes (an end image alone) get no layout.
+        The scene reader (planner.py) reads the prompt; the denoiser then gets the reading in
+        training words (`canonical_caption`) instead of the user's own. The layout
+        (layout.py), when this model takes one: text-to-video, the reading's count and motions,
+        with the seed drawing where the objects start. Image-to-video (a known first frame):
+        the objects seen in it start where they are and move as the prompt says. Extend (the
+        first 2 or more frames known): the objects' tracks in them go on at their speed. Remix: the
+        objects' tracks are read from the source clip, so its layout and timing hold even at
+        high strength. Other known-frame modes (an end image alone) get no layout.
         """
-        if self.planner is None or not self.net.cfg.layout:
-            return None
+        if self.planner is None or not request.prompt.strip():
+            return None, text
+        # The seed decides the reading of open prompts and the placements, through the
+        # request's generator.
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+        reading = plan.read(self.planner, text, rng)[0]
+        rewritten = canonical_caption(reading)
+        log.info("demo model reads %r as %r", request.prompt, rewritten)
+        text = self.text.encode([rewritten])
+        if not self.net.cfg.layout:
+            return None, text
+        return self._layout(request, reading, rng), text
+
+    def _layout(
+        self, request: SampleRequest, reading: dict, rng: np.random.Generator
+    ) -> torch.Tensor | None:
         n, h, w = request.num_frames, request.height, request.width
         if request.init_video is not None:
             tracks, present = layout.objects_in_clip(request.init_video)
@@ -217,13 +251,21 @@ class DemoModel(VideoModel):
         if request.cond_frames:
             if 0 not in request.cond_frames:
                 return None
+            known = 0
+            while known in request.cond_frames:
+                known += 1
+            if known >= 2:  # an extension: continue the tracks the known frames show
+                clip = np.stack([request.cond_frames[i] for i in range(known)])
+                seen, present = layout.objects_in_clip(clip)
+                if not present.any():
+                    return None
+                tracks = layout.continued_tracks(seen, present, n)
+                return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
             seen, present = layout.objects_in_clip(request.cond_frames[0][None])
             starts = [tuple(seen[slot, 0]) for slot in range(layout.SLOTS) if present[slot]]
             if not starts:
                 return None
-        # The seed decides the placements, through the request's generator.
-        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
-        motions = plan.read(self.planner, text, rng)[0]
+        motions = [obj["motion"] for obj in reading["objects"]]
         planned_frames = min(n, layout.PLAN_FRAMES)
         tracks, present = layout.planned_tracks(motions, rng, planned_frames, starts)
         maps = layout.layout_maps(tracks, present, w, h)

@@ -16,20 +16,62 @@ BACKGROUNDS = ("plain", "sky", "sunset", "night", "ground")
 PANS = ("none", "left", "right")
 
 COLOUR_WORDS = {
-    "red": {"train": ["red", "scarlet", "cherry red"], "held": ["crimson"]},
-    "orange": {"train": ["orange", "tangerine"], "held": ["amber"]},
-    "yellow": {"train": ["yellow", "lemon yellow"], "held": ["golden"]},
-    "green": {"train": ["green", "lime green"], "held": ["emerald"]},
-    "blue": {"train": ["blue", "azure"], "held": ["navy"]},
-    "purple": {"train": ["purple", "lilac"], "held": ["violet"]},
-    "white": {"train": ["white", "snow-white"], "held": ["ivory"]},
-    "black": {"train": ["black", "jet-black"], "held": ["ebony"]},
+    "red": {
+        "train": ["red", "scarlet", "cherry red", "ruby", "rose red", "blood red", "brick red"],
+        "held": ["crimson"],
+    },
+    "orange": {
+        "train": ["orange", "tangerine", "pumpkin", "apricot", "burnt orange", "carrot orange"],
+        "held": ["amber"],
+    },
+    "yellow": {
+        "train": [
+            "yellow",
+            "lemon yellow",
+            "canary yellow",
+            "mustard",
+            "sunflower yellow",
+            "lemon",
+        ],
+        "held": ["golden"],
+    },
+    "green": {
+        "train": [
+            "green",
+            "lime green",
+            "grass green",
+            "jade",
+            "forest green",
+            "mint green",
+            "leaf green",
+        ],
+        "held": ["emerald"],
+    },
+    "blue": {
+        "train": ["blue", "azure", "cobalt", "sapphire", "royal blue", "sky blue", "cerulean"],
+        "held": ["navy"],
+    },
+    "purple": {
+        "train": ["purple", "lilac", "lavender", "plum", "mauve", "amethyst", "grape purple"],
+        "held": ["violet"],
+    },
+    "white": {
+        "train": ["white", "snow-white", "pearl white", "milky white", "chalk white", "cream"],
+        "held": ["ivory"],
+    },
+    "black": {
+        "train": ["black", "jet-black", "charcoal", "pitch-black", "coal black", "inky black"],
+        "held": ["ebony"],
+    },
 }
 
 SHAPE_WORDS = {
-    "ball": {"train": ["ball", "circle", "disc", "dot"], "held": ["sphere", "orb"]},
-    "square": {"train": ["square", "box", "block"], "held": ["cube"]},
-    "triangle": {"train": ["triangle", "wedge"], "held": ["pyramid"]},
+    "ball": {
+        "train": ["ball", "circle", "disc", "dot", "bubble", "bead"],
+        "held": ["sphere", "orb"],
+    },
+    "square": {"train": ["square", "box", "block", "tile", "brick", "crate"], "held": ["cube"]},
+    "triangle": {"train": ["triangle", "wedge", "cone", "arrowhead", "spike"], "held": ["pyramid"]},
 }
 
 # Each motion phrase comes as (present tense, participle) so templates stay grammatical.
@@ -43,6 +85,10 @@ MOTION_WORDS = {
             ("heads left", "heading left"),
             ("glides to the left", "gliding to the left"),
             ("moves to the left", "moving to the left"),
+            ("moves leftward", "moving leftward"),
+            ("shifts left", "shifting left"),
+            ("rolls to the left", "rolling to the left"),
+            ("sweeps left", "sweeping left"),
         ],
         "held": [("drifts to the left", "drifting to the left")],
     },
@@ -55,6 +101,10 @@ MOTION_WORDS = {
             ("heads right", "heading right"),
             ("glides to the right", "gliding to the right"),
             ("moves to the right", "moving to the right"),
+            ("moves rightward", "moving rightward"),
+            ("shifts right", "shifting right"),
+            ("rolls to the right", "rolling to the right"),
+            ("sweeps right", "sweeping right"),
         ],
         "held": [("drifts to the right", "drifting to the right")],
     },
@@ -66,6 +116,9 @@ MOTION_WORDS = {
             ("ascends", "ascending"),
             ("climbs", "climbing"),
             ("lifts up", "lifting up"),
+            ("soars", "soaring"),
+            ("goes up", "going up"),
+            ("moves upward", "moving upward"),
         ],
         "held": [("floats upward", "floating upward")],
     },
@@ -77,6 +130,10 @@ MOTION_WORDS = {
             ("descends", "descending"),
             ("goes downward", "going downward"),
             ("plunges", "plunging"),
+            ("goes down", "going down"),
+            ("moves downward", "moving downward"),
+            ("tumbles down", "tumbling down"),
+            ("dips", "dipping"),
         ],
         "held": [("drops downward", "dropping downward")],
     },
@@ -87,6 +144,9 @@ MOTION_WORDS = {
             ("jumps", "jumping"),
             ("leaps", "leaping"),
             ("bobs up and down", "bobbing up and down"),
+            ("springs up and down", "springing up and down"),
+            ("bobs", "bobbing"),
+            ("skips", "skipping"),
         ],
         "held": [("hops", "hopping")],
     },
@@ -98,6 +158,9 @@ MOTION_WORDS = {
             ("gets larger", "getting larger"),
             ("inflates", "inflating"),
             ("increases in size", "increasing in size"),
+            ("enlarges", "enlarging"),
+            ("balloons", "ballooning"),
+            ("gets huge", "getting huge"),
         ],
         "held": [("swells", "swelling")],
     },
@@ -108,6 +171,9 @@ MOTION_WORDS = {
             ("dwindles", "dwindling"),
             ("deflates", "deflating"),
             ("decreases in size", "decreasing in size"),
+            ("gets tiny", "getting tiny"),
+            ("diminishes", "diminishing"),
+            ("reduces in size", "reducing in size"),
         ],
         "held": [("contracts", "contracting")],
     },
@@ -119,6 +185,10 @@ MOTION_WORDS = {
             ("stands still", "standing still"),
             ("stays put", "staying put"),
             ("keeps still", "keeping still"),
+            ("is stationary", "being stationary"),
+            ("sits still", "sitting still"),
+            ("stays in place", "staying in place"),
+            ("does not budge", "not budging"),
         ],
         "held": [("remains motionless", "remaining motionless")],
     },
@@ -208,3 +278,22 @@ def caption(scene: dict, rng: np.random.Generator, held: bool = False) -> str:
         bg = f"{bg}, {pan}"
     text = template.format(o=o, bg=bg)
     return text[0].upper() + text[1:] if rng.random() < 0.5 else text
+
+
+def canonical_caption(scene: dict) -> str:
+    """`scene` in one fixed phrasing of training words: "a red ball moves left and a blue
+    square stays still on a purple background, camera pans left". What the denoiser is
+    given once the scene reader has read a freely worded prompt (planner.py)."""
+    objs = []
+    for obj in scene["objects"]:
+        colour = COLOUR_WORDS[obj["colour"]]["train"][0]
+        shape = SHAPE_WORDS[obj["shape"]]["train"][0]
+        motion = MOTION_WORDS[obj["motion"]]["train"][0][0]
+        objs.append(f"{'an' if colour[0] in 'aeiou' else 'a'} {colour} {shape} {motion}")
+    bg = BACKGROUND_WORDS[scene["background"]]["train"][0]
+    if scene["background"] == "plain":
+        bg = bg.format(c=COLOUR_WORDS[scene["bg_colour"]]["train"][0])
+    text = f"{' and '.join(objs)} {bg}"
+    if scene.get("pan", "none") != "none":
+        text += f", {PAN_WORDS[scene['pan']]['train'][0]}"
+    return text

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from engine.adapters import demo
 from engine.adapters.base import SampleRequest
@@ -29,14 +29,16 @@ PROMPTS = [
 ]
 
 
-def strip(frames: np.ndarray, every: int = 3, cell: int = 64) -> np.ndarray:
-    """Frames side by side, each padded to a `cell`-square so aspects line up."""
-    tiles = []
-    for f in frames[::every]:
-        tile = np.zeros((cell, cell, 3), np.uint8)
-        tile[: f.shape[0], : f.shape[1]] = f
-        tiles.append(tile)
-    return np.concatenate(tiles, axis=1)
+def strip(frames: np.ndarray, every: int = 3, zoom: int = 3, gap: int = 4) -> Image.Image:
+    """Every `every`-th frame side by side at `zoom`x (nearest: the pixels as generated),
+    `gap` white pixels apart."""
+    picked = frames[::every]
+    height, width = picked.shape[1] * zoom, picked.shape[2] * zoom
+    row = Image.new("RGB", (len(picked) * (width + gap) - gap, height), "white")
+    for i, frame in enumerate(picked):
+        tile = Image.fromarray(frame).resize((width, height), Image.NEAREST)
+        row.paste(tile, (i * (width + gap), 0))
+    return row
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,20 +68,20 @@ def main(argv: list[str] | None = None) -> None:
             guidance=info.default_guidance,
             seed=args.seed,
         )
-        rows.append(strip(model.decode(model.sample(request, lambda *a: None))))
-        labels.append(prompt)
-    grid = np.concatenate(rows, axis=0)
-    img = Image.fromarray(grid).resize(
-        (grid.shape[1] * args.zoom, grid.shape[0] * args.zoom), Image.NEAREST
-    )
-    # A caption band under each row, so the strip explains itself in the model card.
-    band = 14
-    row_h = 64 * args.zoom
-    canvas = Image.new("RGB", (img.width, len(rows) * (row_h + band)), "white")
+        rows.append(strip(model.decode(model.sample(request, lambda *a: None)), zoom=args.zoom))
+        labels.append(f"{prompt}  ({aspect}, seed {args.seed})")
+    # A caption line above each row, so the strip explains itself in the model card.
+    font = ImageFont.load_default(size=15)
+    band, margin = 22, 8
+    width = max(row.width for row in rows) + 2 * margin
+    height = sum(row.height + band + margin for row in rows) + margin
+    canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
-    for i, label in enumerate(labels):
-        canvas.paste(img.crop((0, i * row_h, img.width, (i + 1) * row_h)), (0, i * (row_h + band)))
-        draw.text((4, i * (row_h + band) + row_h + 1), label, fill="black")
+    y = margin
+    for row, label in zip(rows, labels, strict=True):
+        draw.text((margin, y + 2), label, fill="black", font=font)
+        canvas.paste(row, (margin, y + band))
+        y += band + row.height + margin
     args.out.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(args.out)
 

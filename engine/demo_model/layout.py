@@ -105,3 +105,24 @@ def objects_in_clip(clip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for slot, track in enumerate(sorted(found, key=lambda t: t[0, 0])):
         tracks[slot], present[slot] = track, 1.0
     return tracks, present
+
+
+def continued_tracks(seen: np.ndarray, present: np.ndarray, frames: int) -> np.ndarray:
+    """Extend tracks seen over the first k >= 2 frames (objects_in_clip of the known frames
+    of an extension) to `frames`, each object keeping its last velocity and rate of growth.
+
+    Why not the prompt's reading: an extension must continue the clip it joins, at the speed
+    the clip has; a planned track starts at the right place but at a speed of its own, which
+    showed as a jump at the join. Positions stay inside the frame, sizes in the generator's
+    range."""
+    k = seen.shape[1]
+    out = np.zeros((SLOTS, frames, 3), np.float32)
+    out[:, :k] = seen[:, :frames]
+    recent = seen[:, max(0, k - 4) :]
+    velocity = (recent[:, -1] - recent[:, 0]) / max(1, recent.shape[1] - 1)
+    ahead = np.arange(1, frames - k + 1, dtype=np.float32)[None, :, None]
+    out[:, k:] = seen[:, -1:] + velocity[:, None] * ahead
+    out[..., :2] = np.clip(out[..., :2], 0.0, 1.0)
+    out[..., 2] = np.clip(out[..., 2], 0.03, 0.4)
+    out[present < 0.5] = 0.0
+    return out

@@ -65,26 +65,35 @@ class CaptionPool:
         self.mask = torch.cat([p[1] for p in parts]).to(device)
         self.pooled = torch.cat([p[2] for p in parts]).to(device)
         self.empty = tuple(part.to(device) for part in encoder.encode([""]))
-        self.present, self.motion = (part.to(device) for part in P.labels(self.scenes))
+        self.targets = {k: v.to(device) for k, v in P.labels(self.scenes).items()}
 
-    def batch(self, rng: np.random.Generator, size: int) -> tuple[tuple, tuple]:
+    def batch(self, rng: np.random.Generator, size: int) -> tuple[dict, tuple]:
         """Targets and text for `size` random captions; TEXT_DROPOUT of them become the empty
         prompt, so the planner learns what to draw when the prompt says nothing."""
         idx = torch.from_numpy(rng.integers(len(self.scenes), size=size)).to(self.mask.device)
         tokens, mask, pooled = self.tokens[idx].float(), self.mask[idx], self.pooled[idx]
         drop = torch.from_numpy(rng.random(size) < TEXT_DROPOUT).to(self.mask.device)
         tokens[drop], mask[drop], pooled[drop] = self.empty[0], self.empty[1], self.empty[2]
-        return (self.present[idx], self.motion[idx]), (tokens, mask, pooled)
+        return {k: v[idx] for k, v in self.targets.items()}, (tokens, mask, pooled)
 
 
 @torch.no_grad()
 def evaluate(planner: P.Planner, pool: CaptionPool, seed: int = 0) -> dict:
-    """Held-out accuracy: the first object's motion and the number of objects."""
+    """Held-out accuracy of the reading: the first object's motion, colour and shape, the
+    number of objects and the background (type, and colour where plain)."""
     text = (pool.tokens.float(), pool.mask, pool.pooled)
-    read = P.read(planner.eval(), text, np.random.default_rng(seed))
-    motion = [got[0] == s["objects"][0]["motion"] for s, got in zip(pool.scenes, read, strict=True)]
-    count = [len(got) == len(s["objects"]) for s, got in zip(pool.scenes, read, strict=True)]
-    return {"motion": float(np.mean(motion)), "count": float(np.mean(count))}
+    reads = P.read(planner.eval(), text, np.random.default_rng(seed))
+    hits: dict[str, list[bool]] = {k: [] for k in ("motion", "count", "colour", "shape")}
+    hits["background"] = []
+    for scene, got in zip(pool.scenes, reads, strict=True):
+        first, read_first = scene["objects"][0], got["objects"][0]
+        for name in ("motion", "colour", "shape"):
+            hits[name].append(read_first[name] == first[name])
+        hits["count"].append(len(got["objects"]) == len(scene["objects"]))
+        hits["background"].append(
+            (got["background"], got["bg_colour"]) == (scene["background"], scene["bg_colour"])
+        )
+    return {k: round(float(np.mean(v)), 4) for k, v in hits.items()}
 
 
 def main(argv: list[str] | None = None) -> None:

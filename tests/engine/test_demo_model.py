@@ -7,6 +7,7 @@ when they are present.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -428,6 +429,62 @@ def test_every_mode_gets_the_layout_its_inputs_imply(tiny_model, monkeypatch):
     assert abs(_disc_centre_x(from_source, 0) - 0.25) < 0.03
     assert _disc_centre_x(from_source, 15) > _disc_centre_x(from_source, 0) + 0.2
     assert end_only is None and empty_image is None
+
+
+def test_an_extension_continues_the_known_frames_at_their_speed(tiny_model, monkeypatch):
+    from engine.demo_model import flow, layout
+
+    layouts = []
+    real = flow.sample
+    monkeypatch.setattr(
+        flow, "sample", lambda *a, **kw: layouts.append(kw.get("layout")) or real(*a, **kw)
+    )
+    source = _one_ball_clip()  # moving right by a constant step
+    known = {k: source[8 + k] for k in range(4)}  # frames 8..11 start the extension
+    tiny_model.sample(_request(cond_frames=known), _noop)
+    (maps,) = layouts
+    xs = [_disc_centre_x(maps, f) for f in range(8)]
+    steps = np.diff(xs)
+    seen, _ = layout.objects_in_clip(source)
+    assert abs(xs[0] - seen[0, 8, 0]) < 0.03 and steps[:3].mean() > 0.005
+    # After the known frames the disc goes on at the speed it had in them.
+    assert abs(steps[3:].mean() - steps[:3].mean()) < 0.3 * steps[:3].mean()
+
+
+def test_the_denoiser_is_given_the_reading_in_training_words(tiny_model, monkeypatch):
+    from engine.demo_model import flow
+
+    texts, rewrites = [], []
+    real_sample, real_caption = flow.sample, demo.canonical_caption
+    monkeypatch.setattr(
+        flow, "sample", lambda *a, **kw: texts.append(a[2]) or real_sample(*a, **kw)
+    )
+    monkeypatch.setattr(
+        demo,
+        "canonical_caption",
+        lambda scene: rewrites.append(real_caption(scene)) or rewrites[-1],
+    )
+    tiny_model.sample(_request(prompt="a crimson orb drifting to the left at dusk"), _noop)
+    tiny_model.sample(_request(prompt=""), _noop)
+    assert len(rewrites) == 1 and "crimson" not in rewrites[0]
+    for got, want in zip(texts, (rewrites[0], ""), strict=True):
+        assert all(
+            torch.equal(a, b) for a, b in zip(got, tiny_model.text.encode([want]), strict=True)
+        )
+
+
+def test_weights_of_another_architecture_are_refused_with_a_clear_error(tmp_path):
+    from engine.errors import EngineError
+
+    folder = tmp_path / "kinora-demo"
+    planner = (Planner(TINY_PLANNER).state_dict(), TINY_PLANNER.to_dict())
+    write_model_folder(folder, DemoUNet(TINY).state_dict(), TINY.to_dict(), {}, {}, planner)
+    config = json.loads((folder / "kinora-demo.json").read_text())
+    config["planner"]["hidden"] = 64  # the weights say 32
+    (folder / "kinora-demo.json").write_text(json.dumps(config))
+    model = demo.create(demo.probe(folder), folder)
+    with pytest.raises(EngineError, match="does not match this version"):
+        model.load(torch.device("cpu"), torch.float32)
 
 
 @pytest.mark.parametrize("aspect", list(SIZES))
