@@ -4,10 +4,10 @@ A small pixel-space video denoiser trained by this project (engine/demo_model/).
 image, end image and extend are all "known frames" given to the network; remix is SDEdit
 (the source noised to `strength`, then denoised with the new prompt). There is no VAE: the
 "latents" are the clip itself in [-1, 1], so decode and preview are a rescale.
-A scene reader (planner.py) reads the prompt; the denoiser is given that reading written
-in its training words, and a layout (where each object is in every frame, layout.py):
-planned from the reading for text-to-video, started from the objects seen in the start image
-for image-to-video and extend, read from the source clip for remix.
+A scene reader (planner.py) reads the prompt, and the denoiser is given a layout (where
+each object is in every frame, layout.py): planned from the reading for text-to-video,
+started from the objects seen in the start image for image-to-video, continued from the
+known frames for extend, read from the source clip for remix.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class DemoModel(VideoModel):
             known_mask[index] = 1.0
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
-        planned, text = self._plan(request, text, gen)
+        planned = self._plan(request, text, gen)
         return flow.sample(
             self.net,
             (n, 3, h, w),
@@ -213,30 +213,25 @@ class DemoModel(VideoModel):
             layout=planned,
         )
 
-    def _plan(self, request: SampleRequest, text, gen: torch.Generator):
-        """(layout input or None, the text the denoiser is given).
+    def _plan(self, request: SampleRequest, text, gen: torch.Generator) -> torch.Tensor | None:
+        """The denoiser's layout input (layout.py), or None when this model takes none.
 
-        The scene reader (planner.py) reads the prompt; the denoiser then gets the reading in
-        training words (`canonical_caption`) instead of the user's own. The layout
-        (layout.py), when this model takes one: text-to-video, the reading's count and motions,
-        with the seed drawing where the objects start. Image-to-video (a known first frame):
-        the objects seen in it start where they are and move as the prompt says. Extend (the
-        first 2 or more frames known): the objects' tracks in them go on at their speed. Remix: the
-        objects' tracks are read from the source clip, so its layout and timing hold even at
-        high strength. Other known-frame modes (an end image alone) get no layout.
+        The scene reader (planner.py) reads the prompt; the engine log records the reading in
+        training words. Text-to-video: the reading's count and motions, with the seed drawing
+        where the objects start. Image-to-video (a known first frame): the objects seen in it
+        start where they are and move as the prompt says. Extend (the first 2 or more frames
+        known): the objects' tracks in them go on at their speed. Remix: the objects' tracks
+        are read from the source clip, so its layout and timing hold even at high strength.
+        Other known-frame modes (an end image alone) get no layout.
         """
-        if self.planner is None or not request.prompt.strip():
-            return None, text
+        if self.planner is None or not self.net.cfg.layout or not request.prompt.strip():
+            return None
         # The seed decides the reading of open prompts and the placements, through the
         # request's generator.
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
         reading = plan.read(self.planner, text, rng)[0]
-        rewritten = canonical_caption(reading)
-        log.info("demo model reads %r as %r", request.prompt, rewritten)
-        text = self.text.encode([rewritten])
-        if not self.net.cfg.layout:
-            return None, text
-        return self._layout(request, reading, rng), text
+        log.info("demo model reads %r as %r", request.prompt, canonical_caption(reading))
+        return self._layout(request, reading, rng)
 
     def _layout(
         self, request: SampleRequest, reading: dict, rng: np.random.Generator

@@ -32,11 +32,11 @@ TEXT_DROPOUT = 0.1
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--steps", type=int, default=1500, help="stop at this step")
+    p.add_argument("--steps", type=int, default=1000, help="stop at this step")
     p.add_argument("--minutes", type=float, default=20.0, help="or after this long")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--pool", type=int, default=20000, help="captions encoded once")
+    p.add_argument("--pool", type=int, default=25000, help="captions encoded once")
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=1)
