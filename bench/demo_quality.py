@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--i2v", type=int, default=20, help="image-to-video clips")
     p.add_argument("--extend", type=int, default=12, help="extend pairs")
     p.add_argument("--remix", type=int, default=20, help="remix pairs")
-    p.add_argument("--strength", type=float, default=0.7)
+    p.add_argument("--strength", type=float, default=0.85)
     p.add_argument("--upscale", type=int, default=30, help="frames for the upscale check")
     p.add_argument("--speed-runs", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
