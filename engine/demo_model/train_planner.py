@@ -1,11 +1,11 @@
-"""Train the layout planner: `python -m engine.demo_model.train_planner --out runs/planner
-[--steps N] [--resume]`.
+"""Train the scene reader (layout planner): `python -m engine.demo_model.train_planner
+--out runs/planner [--steps N] [--resume] [--device cuda]`.
 
 Captions are encoded once into a pool (the frozen text encoder is most of the cost
-otherwise); the planner learns to read from them the number of objects and each object's
-motion. Prints held-out accuracy (motion of the first object, number of objects, as the
-planner draws them) every `--eval-every` steps. Reproducible from `--seed`; writes
-`planner.pt`.
+otherwise); the reader learns to read from them the number of objects, each object's
+motion, colour and shape, and the background and pan. Prints held-out accuracy (the first
+object's fields, the number of objects, the background, as the reader draws them) every
+`--eval-every` steps. Reproducible from `--seed`; writes `planner.pt`.
 """
 
 from __future__ import annotations
