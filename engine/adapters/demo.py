@@ -25,7 +25,14 @@ from engine.demo_model import flow, layout
 from engine.demo_model import planner as plan
 from engine.demo_model.captions import canonical_caption
 from engine.demo_model.data import FPS, SIZES
-from engine.demo_model.export import CONFIG_NAME, FORMAT, PLANNER_FILE, SR_FILE, UNET_FILE
+from engine.demo_model.export import (
+    CONFIG_NAME,
+    FORMAT,
+    PLANNER_FILE,
+    SR_FILE,
+    UNET_FILE,
+    read_sr_states,
+)
 from engine.demo_model.sr import SRNet
 from engine.demo_model.unet import DOWNSAMPLE, DemoUNet, UNetConfig
 from engine.protocol import ErrorKind, ModelInfo
@@ -141,20 +148,10 @@ class DemoModel(VideoModel):
         state = load_file(str(self.folder / UNET_FILE))
         net.load_state_dict({k: v.float() for k, v in state.items()})
         self.net = net.eval().requires_grad_(False)
-        sr_path = self.folder / SR_FILE
-        if sr_path.is_file():
-            tensors = load_file(str(sr_path))
-            for scale in config.get("sr_scales", []):
-                prefix = f"x{scale}."
-                sr = SRNet(scale, **(config.get("sr") or {}))
-                sr.load_state_dict(
-                    {
-                        k[len(prefix) :]: v.float()
-                        for k, v in tensors.items()
-                        if k.startswith(prefix)
-                    }
-                )
-                self.sr[scale] = sr.eval().requires_grad_(False)
+        for scale, sr_state in read_sr_states(self.folder, config.get("sr_scales", [])).items():
+            sr = SRNet(scale, **(config.get("sr") or {}))
+            sr.load_state_dict(sr_state)
+            self.sr[scale] = sr.eval().requires_grad_(False)
         planner_path = self.folder / PLANNER_FILE
         if config.get("planner") and planner_path.is_file():
             planner = plan.Planner(plan.PlannerConfig(**config["planner"]))

@@ -282,8 +282,8 @@ def caption(scene: dict, rng: np.random.Generator, held: bool = False) -> str:
 
 def canonical_caption(scene: dict) -> str:
     """`scene` in one fixed phrasing of training words: "a red ball moves left and a blue
-    square stays still on a purple background, camera pans left". What the denoiser is
-    given once the scene reader has read a freely worded prompt (planner.py)."""
+    square stays still on a purple background, camera pans left". How the engine log says
+    what the scene reader (planner.py) understood of a freely worded prompt."""
     objs = []
     for obj in scene["objects"]:
         colour = COLOUR_WORDS[obj["colour"]]["train"][0]

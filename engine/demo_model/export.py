@@ -74,18 +74,27 @@ def write_model_folder(
     return folder
 
 
-def _sr_from_model(folder: Path) -> tuple[dict[int, dict[str, torch.Tensor]], dict]:
-    """The upscalers of an exported model folder (fp32 again) and their training facts."""
+def read_sr_states(folder: Path, scales: list[int]) -> dict[int, dict[str, torch.Tensor]]:
+    """The upscalers' weights in an exported model folder, per scale, as fp32 state dicts
+    (the file keeps them fp16 under "x2." / "x4." prefixes); {} when the folder has none."""
     from safetensors.torch import load_file
 
-    config = json.loads((folder / CONFIG_NAME).read_text())
-    weights = load_file(str(folder / SR_FILE))
-    states = {
+    path = Path(folder) / SR_FILE
+    if not path.is_file():
+        return {}
+    weights = load_file(str(path))
+    return {
         scale: {
             k.split(".", 1)[1]: v.float() for k, v in weights.items() if k.startswith(f"x{scale}.")
         }
-        for scale in config["sr_scales"]
+        for scale in scales
     }
+
+
+def _sr_from_model(folder: Path) -> tuple[dict[int, dict[str, torch.Tensor]], dict]:
+    """The upscalers of an exported model folder and their training facts."""
+    config = json.loads((folder / CONFIG_NAME).read_text())
+    states = read_sr_states(folder, config["sr_scales"])
     facts = {k: v for k, v in config.get("training", {}).items() if k.startswith("sr_")}
     return states, facts
 
