@@ -1,6 +1,7 @@
 """Quality of the bundled demo model on held-out prompts, measured classically; prints JSON.
 
 `python bench/demo_quality.py [--model resources/models/kinora-demo] [--prompts 50] [--seeds 2]`
+(`--raw-words`: the same without the wording map, engine/demo_model/wording.py)
 
 Prompts come from the generator's held-out phrasings (synonyms and templates never seen in
 training) and, for a third of them, held-out colour/shape combinations. Each prompt's scene
@@ -31,6 +32,7 @@ from engine.demo_model import planner as plan  # noqa: E402
 from engine.demo_model.captions import COLOURS, caption  # noqa: E402
 from engine.demo_model.data import SIZES  # noqa: E402
 from engine.demo_model.scenes import render, sample_scene  # noqa: E402
+from engine.demo_model.wording import Wording  # noqa: E402
 
 TARGETS = {
     "colour": 0.9,
@@ -132,12 +134,12 @@ def text_to_video(runner: Runner, items: list[dict], seeds: int) -> dict:
 
 
 def plan_accuracy(runner: Runner, items: list[dict], seeds: int) -> dict:
-    """The scene reader alone: does it read the prompt's first object (motion, colour), the
-    number of objects and the background? Separates the reader's misses from the
-    denoiser's (a right reading drawn wrong)."""
+    """The scene reader alone (after the wording map, as in the model): does it read the
+    prompt's first object (motion, colour), the number of objects and the background?
+    Separates the reader's misses from the denoiser's (a right reading drawn wrong)."""
     hits: dict[str, list[bool]] = {k: [] for k in ("motion", "colour", "count", "background")}
     for item in items:
-        text = runner.model.text.encode([item["prompt"]])
+        text = runner.model.text.encode([runner.model.wording.map(item["prompt"]).text])
         scene = item["scene"]
         for seed in range(seeds):
             read = plan.read(runner.model.planner, text, np.random.default_rng(seed))[0]
@@ -323,16 +325,27 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--speed-runs", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    p.add_argument(
+        "--raw-words",
+        action="store_true",
+        help="ablation: give the prompts to the model without the wording map (wording.py)",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     started = time.time()
     runner = Runner(args.model, args.steps, args.guidance)
+    if args.raw_words:
+        runner.model.wording.map = Wording
     items = eval_set(max(args.prompts, args.i2v, args.extend, args.remix))
     report = {
         "model": str(args.model),
         "held_out_prompts": args.prompts,
         "seeds": args.seeds,
-        "examples": [it["prompt"] for it in items[:5]],
+        "wording_map": not args.raw_words,
+        "examples": [
+            {"prompt": it["prompt"], "mapped": runner.model.wording.map(it["prompt"]).text}
+            for it in items[:5]
+        ],
         "load_s": round(runner.load_seconds, 2),
         "speed": speed(runner, args.speed_runs),
         "determinism": determinism(runner, items[:3]),

@@ -26,7 +26,16 @@ RECIPE_VERSION = 1
 
 # Fields that do not change the pixels: left out of `recipe_hash` so a retried job with a new
 # output path, timings or timestamp still matches its saved latents.
-_NOT_HASHED = {"timings", "created_at", "output", "job_id", "preview_dir", "join_continuity"}
+# prompt_as_read follows from the prompt and is recorded after sampling.
+_NOT_HASHED = {
+    "timings",
+    "created_at",
+    "output",
+    "job_id",
+    "preview_dir",
+    "join_continuity",
+    "prompt_as_read",
+}
 
 _CHUNK = 1 << 20
 _cache_lock = threading.Lock()

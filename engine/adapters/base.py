@@ -58,6 +58,9 @@ class VideoModel(ABC):
     memory_plan: Any = None
     # What `load` chose for attention and compilation, with reasons (engine.adapters.speedups).
     speedups: dict[str, str] = {}  # replaced (never mutated) by each load
+    # The prompt as the last `sample` gave it to the network, where a family rewrites
+    # prompts (the demo model maps free wording onto its vocabulary); None: as written.
+    prompt_as_read: str | None = None
 
     @abstractmethod
     def load(self, device: torch.device, dtype: torch.dtype) -> None:

@@ -124,6 +124,7 @@ class DemoModel(VideoModel):
         self.sr: dict[int, SRNet] = {}
         self.planner: plan.Planner | None = None
         self.text = None
+        self.wording = None
 
     def load(self, device: torch.device, dtype: torch.dtype) -> None:
         """Load weights as float32 on the CPU: the net is small, and fp16 convs on a CPU are
@@ -139,8 +140,10 @@ class DemoModel(VideoModel):
                 "the release or export it again",
             ) from exc
         from engine.demo_model.text import TextEncoder
+        from engine.demo_model.wording import WordingMapper
 
         self.text = TextEncoder(cache_size=512)
+        self.wording = WordingMapper(lambda texts: self.text.encode(texts)[2].numpy())
 
     def _load_weights(self) -> None:
         config = json.loads((self.folder / CONFIG_NAME).read_text())
@@ -185,7 +188,13 @@ class DemoModel(VideoModel):
         """Denoise one clip; returns (T, 3, H, W) in [-1, 1] (pixel-space "latents")."""
         self._check(request)
         n, h, w = request.num_frames, request.height, request.width
-        text = self.text.encode([request.prompt])
+        wording = self.wording.map(request.prompt)
+        self.prompt_as_read = wording.text if wording.changes else None
+        if wording.changes:
+            log.info(
+                "demo model words: %s", ", ".join(f"{a!r} -> {b!r}" for a, b in wording.changes)
+            )
+        text = self.text.encode([wording.text])
         uncond = self.text.encode([request.negative_prompt or ""])
         known = torch.zeros(n, 3, h, w)
         known_mask = torch.zeros(n)
@@ -291,4 +300,4 @@ class DemoModel(VideoModel):
         return np.stack(out)
 
     def unload(self) -> None:
-        self.net, self.sr, self.planner, self.text = None, {}, None, None
+        self.net, self.sr, self.planner, self.text, self.wording = None, {}, None, None, None

@@ -321,6 +321,8 @@ def render(
         ctx.enter_phase("denoising", total=request.steps)
         latents, model = placement.sample_with_fallback(ctx, entry, model, request)
         ctx.check_interrupt()
+        if getattr(model, "prompt_as_read", None):  # the prompt as the model was given it
+            recipe["prompt_as_read"] = model.prompt_as_read
         # 5. save the latents before decoding: a failed decode is retried from here
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

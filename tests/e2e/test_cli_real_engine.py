@@ -41,7 +41,7 @@ def one_line_error(stderr: str) -> str:
 
 def test_generate_writes_a_playable_mp4_with_its_recipe(e2e_model, studio_env, tmp_path):
     out = tmp_path / "shot.mp4"
-    prompt = "a red ball moves left over a blue sky"
+    prompt = "a crimson ball moves left over a blue sky"
     done = run_studio(
         "generate",
         prompt,
@@ -66,6 +66,8 @@ def test_generate_writes_a_playable_mp4_with_its_recipe(e2e_model, studio_env, t
     assert len(frames) >= 1 and frames.shape[-1] == 3
     assert abs(len(frames) / float(fps or Fraction(1)) - 1.0) < 0.6  # about 1 s
     assert recipe["prompt"] == prompt and recipe["seed"] == 11
+    if e2e_model.name == "demo":  # the demo model's own words, recorded beside the prompt
+        assert recipe["prompt_as_read"] == "a red ball moves left over a blue sky"
     assert json.loads((tmp_path / "shot.json").read_text())["seed"] == 11
     assert partials(tmp_path) == []
 

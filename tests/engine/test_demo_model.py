@@ -451,7 +451,7 @@ def test_an_extension_continues_the_known_frames_at_their_speed(tiny_model, monk
     assert abs(steps[3:].mean() - steps[:3].mean()) < 0.3 * steps[:3].mean()
 
 
-def test_the_reading_is_logged_and_the_denoiser_keeps_the_users_words(
+def test_the_denoiser_gets_the_prompt_in_training_words_and_the_reading_is_logged(
     tiny_model, monkeypatch, caplog
 ):
     from engine.demo_model import flow
@@ -464,12 +464,19 @@ def test_the_reading_is_logged_and_the_denoiser_keeps_the_users_words(
     prompt = "a crimson orb drifting to the left at dusk"
     with caplog.at_level("INFO", logger="engine.adapters.demo"):
         tiny_model.sample(_request(prompt=prompt), _noop)
-    (record,) = [r for r in caplog.records if "reads" in r.getMessage()]
-    said = record.args[1]  # the reading in training words, never the held-out "crimson"
-    assert record.args[0] == prompt and said.split()[0] in ("a", "an") and "crimson" not in said
+    mapped = "a red orb moving to the left at sunset"
+    assert tiny_model.prompt_as_read == mapped
     assert all(
-        torch.equal(a, b) for a, b in zip(texts[0], tiny_model.text.encode([prompt]), strict=True)
+        torch.equal(a, b) for a, b in zip(texts[0], tiny_model.text.encode([mapped]), strict=True)
     )
+    (words,) = [r for r in caplog.records if "words" in r.getMessage()]
+    assert "'crimson' -> 'red'" in words.getMessage()
+    (record,) = [r for r in caplog.records if "reads" in r.getMessage()]
+    said = record.args[1]  # the reading in training words
+    assert record.args[0] == prompt and said.split()[0] in ("a", "an") and "crimson" not in said
+    # A prompt already in the model's words is given as it is, and the recipe says nothing.
+    tiny_model.sample(_request(prompt="a red ball moves left on a blue background"), _noop)
+    assert tiny_model.prompt_as_read is None
 
 
 def test_weights_of_another_architecture_are_refused_with_a_clear_error(tmp_path):

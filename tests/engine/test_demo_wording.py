@@ -1,0 +1,89 @@
+"""The demo model's wording map (engine/demo_model/wording.py): free words onto its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.demo_model import captions as cap
+from engine.demo_model.scenes import sample_scene
+from engine.demo_model.wording import WordingMapper, colour_names
+
+
+@pytest.fixture(scope="module")
+def mapper():
+    from engine.demo_model.text import TextEncoder
+
+    encoder = TextEncoder(cache_size=256)
+    return WordingMapper(lambda texts: encoder.encode(texts)[2].numpy())
+
+
+def test_every_training_colour_word_the_survey_knows_stays_its_own_colour():
+    names = colour_names()
+    for colour, entry in cap.COLOUR_WORDS.items():
+        for word in entry["train"]:
+            name = word.replace("-", " ")
+            if name in names:
+                assert names[name] == colour, word
+
+
+@pytest.mark.parametrize(
+    ("name", "colour"),
+    [
+        ("vermillion", "red"),
+        ("tomato", "red"),
+        ("gold", "yellow"),
+        ("indigo", "blue"),
+        ("dark blue", "blue"),
+        ("light green", "green"),
+        ("silver", "white"),
+        ("grey", "white"),
+        ("dark grey", "black"),
+    ],
+)
+def test_colour_names_go_to_the_model_colour_a_person_would_pick(name, colour):
+    assert colour_names()[name] == colour
+
+
+def test_training_captions_are_never_changed(mapper):
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        text = cap.caption(sample_scene(rng), rng, held=False)
+        wording = mapper.map(text)
+        assert (wording.text, wording.changes) == (text, []), text
+
+
+def test_unseen_colour_names_become_model_colours_and_articles_follow(mapper):
+    wording = mapper.map("An indigo cube rises and a vermillion orb falls on a plain background")
+    assert wording.text == "A blue cube rises and a red orb falls on a plain background"
+    assert wording.changes == [("indigo", "blue"), ("vermillion", "red")]
+
+
+def test_a_colour_word_after_a_preposition_is_a_place_not_a_colour(mapper):
+    # "dusk" and "midnight" are survey colours; here they say when, and map as backgrounds.
+    text = mapper.map("a red ball moves left at dusk").text
+    assert text == "a red ball moves left at sunset"
+    assert "blue" not in mapper.map("a white square rises at midnight").text
+
+
+def test_unseen_motion_and_scene_phrases_become_their_training_paraphrases(mapper):
+    wording = mapper.map("a yellow ball wandering to the left, a panning shot to the right")
+    assert wording.text == "a yellow ball moving to the left, the camera pans to the right"
+    assert mapper.map("a green dot over a lawn").text == "a green dot above the grass"
+
+
+def test_the_object_noun_is_never_swallowed_by_a_phrase(mapper):
+    text = mapper.map("a crimson pyramid floating upward").text
+    assert text.startswith("a red pyramid ") and "upward" in text
+
+
+def test_a_phrase_next_to_a_known_phrase_does_not_swallow_it(mapper):
+    text = mapper.map("a navy cone hopping over a sunset").text
+    assert text.endswith("over a sunset") and "hopping" not in text.split("over")[1]
+
+
+def test_words_with_nothing_near_them_are_left_as_written(mapper):
+    prompt = "a green ball, quantum entanglement explained, 42!"
+    assert mapper.map(prompt).text == prompt
+    assert mapper.map("").text == ""
+    assert mapper.map("  ...  ").text == "  ...  "
