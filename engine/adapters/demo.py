@@ -269,7 +269,7 @@ class DemoModel(VideoModel):
                 return None
         motions = [obj["motion"] for obj in reading["objects"]]
         planned_frames = min(n, layout.PLAN_FRAMES)
-        tracks, present = layout.planned_tracks(motions, rng, planned_frames, starts)
+        tracks, present = layout.planned_tracks(motions, rng, planned_frames, starts, w / h)
         maps = layout.layout_maps(tracks, present, w, h)
         if n > planned_frames:  # longer than planned: hold the last planned frame
             maps = np.concatenate([maps, np.repeat(maps[-1:], n - planned_frames, 0)])

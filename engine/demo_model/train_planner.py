@@ -25,8 +25,35 @@ from engine.demo_model.captions import caption
 from engine.demo_model.checkpoint import load, save_atomic
 from engine.demo_model.scenes import sample_scene
 from engine.demo_model.text import TextEncoder
+from engine.demo_model.wording import WordingMapper
 
 TEXT_DROPOUT = 0.1
+# Words people put around a prompt that say nothing about the scene. A share of training
+# captions gets one, so that the reader reads past them: before, a prompt opened by an
+# unseen "short video:" was read with the wrong motion far more often. (Not the held-out
+# templates, captions.TEMPLATES["held"], which stay unseen.)
+FILLER_SHARE = 0.3
+PREFIXES = (
+    "video:", "clip:", "scene:", "animation:", "shot:", "a video of", "footage of",
+    "an animation of", "we see", "here is", "a simple animation:", "4k,", "cinematic,",
+    "a cartoon of", "render:", "an illustration of", "looping gif:", "storyboard:",
+)  # fmt: skip
+SUFFIXES = (
+    ", 4k", ", high quality", ", simple shapes", ", flat colours", ", cartoon style",
+    ", minimal", ", smooth motion", ", loop", ", animated", ", 2d",
+)  # fmt: skip
+
+
+def with_filler(text: str, rng: np.random.Generator) -> str:
+    """`text` with a filler prefix, suffix or both (FILLER_SHARE of the time)."""
+    if rng.random() >= FILLER_SHARE:
+        return text
+    kind = rng.integers(3)
+    if kind != 1:
+        text = f"{PREFIXES[rng.integers(len(PREFIXES))]} {text[0].lower()}{text[1:]}"
+    if kind != 0:
+        text += SUFFIXES[rng.integers(len(SUFFIXES))]
+    return text
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,7 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 class CaptionPool:
-    """Scenes with their encoded captions (fp16 tokens) and the planner's targets."""
+    """Scenes with their encoded captions (fp16 tokens) and the planner's targets. Training
+    captions get fillers (with_filler); held-out ones go through the wording map, as a
+    user's prompt does in the model."""
 
     def __init__(
         self,
@@ -59,6 +88,11 @@ class CaptionPool:
         rng = np.random.default_rng([seed, 1 if held else 0])
         self.scenes = [sample_scene(rng, held_combos=None if held else False) for _ in range(size)]
         self.captions = [caption(s, rng, held=held) for s in self.scenes]
+        if held:  # read as the model reads a prompt: through the wording map
+            mapper = WordingMapper(lambda texts: encoder.encode(texts)[2].numpy())
+            self.captions = [mapper.map(c).text for c in self.captions]
+        else:
+            self.captions = [with_filler(c, rng) for c in self.captions]
         parts = [encoder.encode(self.captions[i : i + 256]) for i in range(0, size, 256)]
         encoder.cache.clear()
         self.tokens = torch.cat([p[0] for p in parts]).half().to(device)

@@ -73,6 +73,19 @@ def test_planned_tracks_move_as_asked_from_seeded_places():
     assert a[1].tolist() == [1.0, 1.0]
 
 
+def test_two_planned_objects_are_placed_apart_when_their_paths_would_touch(monkeypatch):
+    def touching(tries: int) -> int:
+        monkeypatch.setattr(L, "PLACEMENT_TRIES", tries)
+        count = 0
+        for seed in range(30):
+            tracks, present = L.planned_tracks(["grow", "grow"], np.random.default_rng(seed))
+            count += L._smallest_gap(tracks, present, 16 / 9) <= 0
+        return count
+
+    assert touching(1) > 0  # the training scenes' placement alone lets two growers meet
+    assert touching(16) == 0
+
+
 def test_planned_tracks_start_where_an_image_shows_the_objects():
     starts = [(0.3, 0.4, 0.15), (0.7, 0.6, 0.12)]
     tracks, present = L.planned_tracks(["bounce"], np.random.default_rng(0), 16, starts)
