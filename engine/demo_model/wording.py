@@ -3,20 +3,23 @@
 The demo model learned a small vocabulary (captions.py `train` lists). Measured on the
 held-out prompts, the denoiser given the scene in training words drew the right colour 98%
 of the time and the right motion 94%, but given the user's own words 56% and 36%: an
-unseen word like "crimson" or "contracting" is where it fails. So, before the scene reader
-and the denoiser see a prompt, two kinds of unseen words are rewritten:
+unseen word like "crimson" or "drifting" is where it fails. So, before the scene reader
+and the denoiser see a prompt:
 
-- colour names: a word or two the xkcd colour survey knows (949 names, CC0, shipped as
-  xkcd_colours.json) becomes the model colour whose own training words are nearest to it in
-  CIELAB. MiniLM cannot do this: its embeddings put "amber", "golden" and "emerald" nearest
-  to blue (measured, 4 of the 8 held-out colour words right at best).
-- phrases: a short span around an unseen word is compared, by MiniLM sentence embedding
-  (a paraphrase model), with the training phrases for motions, backgrounds and camera pans,
-  and replaced by the nearest one when it is close enough ("drifting to the left" ->
-  "moving to the left", "at dusk" -> "at sunset").
+- every colour name used as an adjective becomes its model colour's own name (one of the
+  eight): a training synonym by the caption tables ("jade" -> "green"; the denoiser's GPU
+  stretch saw 2 to 3 words per colour, and drew "jade" blue), any other name the xkcd
+  colour survey knows (949 names, CC0, shipped as xkcd_colours.json) by the model colour
+  whose own words are nearest to it in CIELAB ("crimson" -> "red"). MiniLM cannot do this:
+  its embeddings put "amber", "golden" and "emerald" nearest to blue (measured: 4 of 8
+  unseen colour words right at best).
+- a short span around a word the model has not seen is compared, by MiniLM sentence
+  embedding (a paraphrase model), with the training phrases for motions, backgrounds and
+  camera pans, and replaced by the nearest one when it is close enough ("drifting to the
+  left" -> "moving to the left", "at dusk" -> "at sunset").
 
-Words the model was trained on are never changed. Nothing here lists an evaluation word: the
-colour table is the survey's, the phrases are the training ones.
+Other training words are never changed. Nothing here lists an evaluation word: the colour
+table is the survey's, the phrases are the training ones.
 """
 
 from __future__ import annotations
@@ -96,9 +99,9 @@ def _words(text: str) -> list[str]:
 
 @cache
 def _vocabulary() -> dict[str, frozenset[str]]:
-    """Training words by role: 'object' (colours, shapes), 'colour' (colours alone),
-    'colour_names' (whole colour names, "sky blue") and 'scene' (everything else)."""
-    object_words, scene_words, colour_words, colour_names_ = set(), set(), set(), set()
+    """Training words by role: 'object' (colours, shapes), 'colour' (colours alone) and
+    'scene' (everything else)."""
+    object_words, scene_words, colour_words = set(), set(), set()
     for table in (C.COLOUR_WORDS, C.SHAPE_WORDS):
         for entry in table.values():
             for phrase in entry["train"]:
@@ -106,7 +109,6 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     for entry in C.COLOUR_WORDS.values():
         for phrase in entry["train"]:
             colour_words.update(_words(phrase))
-            colour_names_.add(phrase.replace("-", " "))
     for table in (C.MOTION_WORDS, C.BACKGROUND_WORDS, C.PAN_WORDS):
         for entry in table.values():
             for phrase in entry["train"]:
@@ -119,7 +121,6 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     return {
         "object": frozenset(object_words),
         "colour": frozenset(colour_words),
-        "colour_names": frozenset(colour_names_),
         "scene": frozenset(scene_words),
     }
 
@@ -159,6 +160,16 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 
 def _hex_rgb(value: str) -> tuple[float, float, float]:
     return tuple(int(value[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+
+@cache
+def _training_colours() -> dict[str, str]:
+    """Each training colour word ("jade", "snow white") -> its model colour."""
+    return {
+        word.replace("-", " "): colour
+        for colour, entry in C.COLOUR_WORDS.items()
+        for word in entry["train"]
+    }
 
 
 @cache
@@ -229,9 +240,10 @@ class WordingMapper:
 
     def _colours(self, words, clause, replaced) -> list[bool]:
         """Find the colour names used as adjectives ("a crimson cube", "a sky blue wall"),
-        replace those the model was not trained on, and say which words are colours."""
+        replace each by its model colour's own name, and say which words are colours."""
         names, vocab = colour_names(), _vocabulary()
         known = vocab["object"] | vocab["scene"]
+        vocab_colours = _training_colours()
         colour_at = [False] * len(words)
         i = 0
         while i < len(words):
@@ -240,14 +252,14 @@ class WordingMapper:
                 if len(span) < n or len(set(clause[i : i + n])) > 1:
                     continue
                 name = " ".join(span).replace("-", " ")
-                trained = name in vocab["colour_names"]
-                if name not in names and not trained:
+                colour = vocab_colours.get(name) or names.get(name)
+                if colour is None or (name not in vocab_colours and all(w in known for w in span)):
                     continue
                 follows = i + n < len(words) and clause[i + n] == clause[i]
                 after_preposition = i > 0 and words[i - 1] in _PREPOSITIONS
                 if follows and not after_preposition:
-                    if not trained and not all(w in known for w in span):
-                        replaced[i] = (i + n, names[name])
+                    if name != colour:
+                        replaced[i] = (i + n, colour)
                     colour_at[i : i + n] = [True] * n
                     i += n
                     break
