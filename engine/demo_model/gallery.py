@@ -1,8 +1,8 @@
 """A PNG strip of frames for a few prompts, generated from a model folder (for the model card):
 `python -m engine.demo_model.gallery resources/models/kinora-demo out.png [--steps N]`.
 
-Each row is one clip (every third frame), with the generator's own render of a matching
-scene in the first column for comparison when `--truth` is given.
+Each row is one clip (every third frame), captioned with its prompt and, where the model's
+wording map changed it (wording.py), the prompt as the model was given it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ PROMPTS = [
     ("a green box slides to the left above the grass, camera pans right", "16:9"),
     ("a blue ball grows on a plain orange background", "1:1"),
     ("a purple circle moves down and an orange triangle stays still at sunset", "16:9"),
+    ("an emerald cube floating upward across a clear sky", "16:9"),
+    ("a navy orb hopping and a golden pyramid remaining motionless at midnight", "16:9"),
 ]
 
 
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
             seed=args.seed,
         )
         rows.append(strip(model.decode(model.sample(request, lambda *a: None)), zoom=args.zoom))
-        labels.append(f"{prompt}  ({aspect}, seed {args.seed})")
+        read = f'  ->  "{model.prompt_as_read}"' if model.prompt_as_read else ""
+        labels.append(f'"{prompt}"{read}  ({aspect}, seed {args.seed})')
     # A caption line above each row, so the strip explains itself in the model card.
     font = ImageFont.load_default(size=15)
     band, margin = 22, 8
