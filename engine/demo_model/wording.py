@@ -99,16 +99,12 @@ def _words(text: str) -> list[str]:
 
 @cache
 def _vocabulary() -> dict[str, frozenset[str]]:
-    """Training words by role: 'object' (colours, shapes), 'colour' (colours alone) and
-    'scene' (everything else)."""
-    object_words, scene_words, colour_words = set(), set(), set()
+    """Training words by role: 'object' (colours, shapes) and 'scene' (everything else)."""
+    object_words, scene_words = set(), set()
     for table in (C.COLOUR_WORDS, C.SHAPE_WORDS):
         for entry in table.values():
             for phrase in entry["train"]:
                 object_words.update(_words(phrase))
-    for entry in C.COLOUR_WORDS.values():
-        for phrase in entry["train"]:
-            colour_words.update(_words(phrase))
     for table in (C.MOTION_WORDS, C.BACKGROUND_WORDS, C.PAN_WORDS):
         for entry in table.values():
             for phrase in entry["train"]:
@@ -120,7 +116,6 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     object_words -= scene_words
     return {
         "object": frozenset(object_words),
-        "colour": frozenset(colour_words),
         "scene": frozenset(scene_words),
     }
 
