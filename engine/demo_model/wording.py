@@ -53,25 +53,13 @@ SEEN_WORD_COST = 0.06
 # Words after which a colour name is a place or a time, not an object's colour: "at dusk",
 # "at midnight" (both are colours in the survey).
 _PREPOSITIONS = frozenset(
-    [
-        "at",
-        "in",
-        "on",
-        "over",
-        "under",
-        "across",
-        "above",
-        "below",
-        "beneath",
-        "into",
-        "through",
-        "during",
-        "by",
-        "near",
-    ]
-)
+    ["at", "in", "on", "over", "under", "across", "above", "below", "beneath", "into",
+     "through", "during", "by", "near"]
+)  # fmt: skip
 # Function words a span may start or end with, and words that never start a match alone.
 _FUNCTION_WORDS = frozenset(["a", "an", "the", "to", "of", "and", "is", "are", "its", "it"])
+# Words a span may carry at no cost, and may not end with.
+_FREE_WORDS = _FUNCTION_WORDS | _PREPOSITIONS
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
@@ -99,7 +87,8 @@ def _words(text: str) -> list[str]:
 
 @cache
 def _vocabulary() -> dict[str, frozenset[str]]:
-    """Training words by role: 'object' (colours, shapes) and 'scene' (everything else)."""
+    """Training words by role: 'object' (colours, shapes), 'scene' (everything else), and
+    'known' (both, with the function words: what counts as seen)."""
     object_words, scene_words = set(), set()
     for table in (C.COLOUR_WORDS, C.SHAPE_WORDS):
         for entry in table.values():
@@ -117,6 +106,7 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     return {
         "object": frozenset(object_words),
         "scene": frozenset(scene_words),
+        "known": frozenset(object_words | scene_words | _FUNCTION_WORDS),
     }
 
 
@@ -236,8 +226,7 @@ class WordingMapper:
     def _colours(self, words, clause, replaced) -> list[bool]:
         """Find the colour names used as adjectives ("a crimson cube", "a sky blue wall"),
         replace each by its model colour's own name, and say which words are colours."""
-        names, vocab = colour_names(), _vocabulary()
-        known = vocab["object"] | vocab["scene"]
+        names, known = colour_names(), _vocabulary()["known"]
         vocab_colours = _training_colours()
         colour_at = [False] * len(words)
         i = 0
@@ -272,10 +261,10 @@ class WordingMapper:
         similarity[np.ix_(np.array(plain_only), ~is_plain)] = -1.0
         best = similarity.argmax(1)
         match = similarity[np.arange(len(spans)), best]
-        vocab = _vocabulary()
-        known = vocab["object"] | vocab["scene"] | _FUNCTION_WORDS
-        free = _FUNCTION_WORDS | _PREPOSITIONS
-        seen = np.array([sum(w in known and w not in free for w in t.split()) for t in texts])
+        known = _vocabulary()["known"]
+        seen = np.array(
+            [sum(w in known and w not in _FREE_WORDS for w in t.split()) for t in texts]
+        )
         unseen = np.array([sum(w not in known for w in t.split()) for t in texts])
         # A match counts once per unseen word it explains: splitting "panning shot to the
         # left" into "panning" + "shot to the left" must not score twice.
@@ -305,8 +294,6 @@ class WordingMapper:
         for a plain background only, compared without the colour ("in front of a chalk
         white wall" -> "in front of a wall")."""
         vocab = _vocabulary()
-        known = vocab["object"] | vocab["scene"] | _FUNCTION_WORDS
-        free = _FUNCTION_WORDS | _PREPOSITIONS
         spans, texts, plain_only = [], [], []
         for a in range(len(words)):
             for b in range(a + 1, min(len(words), a + MAX_SPAN_WORDS + 3) + 1):
@@ -315,9 +302,9 @@ class WordingMapper:
                 holds_object = any(taken[a:b]) or any(w in vocab["object"] for w in words[a:b])
                 if not holds_object and b - a > MAX_SPAN_WORDS:
                     continue
-                if all(w in known for w in words[a:b]) or taken[a]:
+                if all(w in vocab["known"] for w in words[a:b]) or taken[a]:
                     continue
-                if words[a] in _FUNCTION_WORDS - {"a", "the"} or words[b - 1] in free:
+                if words[a] in _FUNCTION_WORDS - {"a", "the"} or words[b - 1] in _FREE_WORDS:
                     continue
                 if self._holds_phrase(words[a:b]):
                     continue
@@ -365,7 +352,7 @@ def _take_leading_words(words, clause, replaced):
     """A phrase that starts with its own preposition or article ("above the grass", "the
     camera pans right") also replaces the ones in front of the span ("over a lawn", not
     "over a above the grass")."""
-    lead = _PREPOSITIONS | {"a", "an", "the"}
+    lead = _PREPOSITIONS | {"a", "an", "the"}  # what may open a phrase
     out, previous_end = {}, 0
     for start, (end, new) in sorted(replaced.items()):
         if new.split()[0] in lead:
