@@ -13,13 +13,18 @@ and the denoiser see a prompt:
   whose own words are nearest to it in CIELAB ("crimson" -> "red"). MiniLM cannot do this:
   its embeddings put "amber", "golden" and "emerald" nearest to blue (measured: 4 of 8
   unseen colour words right at best).
+- a verb that WordNet puts with one of the training verbs (a synonym, or a kind of it:
+  "contracting" -> "shrinking", "hops" -> "bounces", "remains motionless" -> "stays still")
+  becomes that motion's training verb; the table (motion_words.json) is built from the
+  training verbs by tools/build_motion_words.py. MiniLM put "contracting" nearest to
+  "moving to the right", and 8 of the 23 motion misses on the held-out prompts were it.
 - a short span around a word the model has not seen is compared, by MiniLM sentence
   embedding (a paraphrase model), with the training phrases for motions, backgrounds and
   camera pans, and replaced by the nearest one when it is close enough ("drifting to the
   left" -> "moving to the left", "at dusk" -> "at sunset").
 
 Other training words are never changed. Nothing here lists an evaluation word: the colour
-table is the survey's, the phrases are the training ones.
+table is the survey's, the verb table WordNet's, the phrases are the training ones.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from engine.demo_model import captions as C
 from engine.demo_model.scenes import PALETTE
 
 COLOUR_TABLE = Path(__file__).with_name("xkcd_colours.json")
+MOTION_TABLE = Path(__file__).with_name("motion_words.json")
 # CIELAB chroma below which a colour is a grey (the survey's "grey" is 2.6, "ivory" 25).
 ACHROMATIC_CHROMA = 10.0
 
@@ -186,6 +192,51 @@ def colour_names() -> dict[str, str]:
     return out
 
 
+@cache
+def motion_words() -> tuple[dict[str, tuple[str, str]], frozenset[str]]:
+    """WordNet's motion verbs (form -> (motion, 'present' or 'participle')) and its words
+    for "not in motion" (adjectives), from motion_words.json."""
+    table = json.loads(MOTION_TABLE.read_text())
+    verbs = {form: (motion, kind) for form, (motion, kind) in table["verbs"].items()}
+    return verbs, frozenset(table["still_adjectives"])
+
+
+def _motion_phrase(motion: str, kind: str) -> str:
+    """The training phrase a WordNet verb becomes: its motion's first one-word training
+    verb ("shrinks", "rising"), or the first phrase where there is none ("stays still")."""
+    pairs = C.MOTION_WORDS[motion]["train"]
+    index = 0 if kind == "present" else 1
+    single = [pair[index] for pair in pairs if " " not in pair[index]]
+    return single[0] if single else pairs[0][index]
+
+
+def _motion_verbs(words, clause, replaced, taken, colour_at) -> list[bool]:
+    """Replace unseen verbs WordNet knows as a motion ("contracting" -> "shrinking"); a
+    "motionless"-like word after a "still" verb goes with it ("remains motionless" ->
+    "stays still"). A word after an article or before a colour is not a verb ("a dove
+    grey ball"). Returns which words were replaced: no phrase match may take them."""
+    verbs, still_words = motion_words()
+    known = _vocabulary()["known"]
+    fixed = [False] * len(words)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        after_article = i > 0 and words[i - 1] in ("a", "an", "the")
+        before_colour = i + 1 < len(words) and colour_at[i + 1]
+        if word in known or taken[i] or word not in verbs or after_article or before_colour:
+            i += 1
+            continue
+        motion, kind = verbs[word]
+        end = i + 1
+        follows = end < len(words) and clause[end] == clause[i]
+        if motion == "still" and follows and words[end] in still_words | {"still"}:
+            end += 1
+        replaced[i] = (end, _motion_phrase(motion, kind))
+        fixed[i:end] = [True] * (end - i)
+        i = end
+    return fixed
+
+
 class WordingMapper:
     """Rewrites prompts into training words; `encode(texts)` is the text encoder's pooled
     sentence embedding, (N, D) unit vectors (TextEncoder.encode(...)[2])."""
@@ -208,7 +259,8 @@ class WordingMapper:
         replaced: dict[int, tuple[int, str]] = {}  # first word -> (end word, replacement)
         colour_at = self._colours(words, clause, replaced)
         taken = _protect_nouns(clause, colour_at)
-        self._phrases(words, clause, replaced, taken, colour_at)
+        fixed = _motion_verbs(words, clause, replaced, taken, colour_at)
+        self._phrases(words, clause, replaced, taken, colour_at, fixed)
         replaced = _take_leading_words(words, clause, replaced)
         out, changes, pos, i = [], [], 0, 0
         while i < len(words):
@@ -251,9 +303,9 @@ class WordingMapper:
                 i += 1
         return colour_at
 
-    def _phrases(self, words, clause, replaced, taken, colour_at) -> None:
+    def _phrases(self, words, clause, replaced, taken, colour_at, fixed) -> None:
         """Replace spans around unseen words with their nearest training phrases."""
-        spans, texts, plain_only = self._candidate_spans(words, clause, taken, colour_at)
+        spans, texts, plain_only = self._candidate_spans(words, clause, taken, colour_at, fixed)
         if not spans:
             return
         similarity = np.asarray(self._encode(texts), np.float32) @ self._phrase_vectors.T
@@ -288,7 +340,7 @@ class WordingMapper:
             if self.meanings[best[k]] != "background:plain":  # kept: see training_phrases
                 replaced[a] = (b, self.phrases[best[k]])
 
-    def _candidate_spans(self, words, clause, taken, colour_at):
+    def _candidate_spans(self, words, clause, taken, colour_at, fixed):
         """Spans that hold an unseen word, stay in one clause and take no colour or noun,
         with the text each is compared as; spans over a colour or a noun are candidates
         for a plain background only, compared without the colour ("in front of a chalk
@@ -297,7 +349,7 @@ class WordingMapper:
         spans, texts, plain_only = [], [], []
         for a in range(len(words)):
             for b in range(a + 1, min(len(words), a + MAX_SPAN_WORDS + 3) + 1):
-                if len(set(clause[a:b])) > 1:
+                if len(set(clause[a:b])) > 1 or fixed[b - 1]:
                     break
                 holds_object = any(taken[a:b]) or any(w in vocab["object"] for w in words[a:b])
                 if not holds_object and b - a > MAX_SPAN_WORDS:

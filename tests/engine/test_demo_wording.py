@@ -101,3 +101,27 @@ def test_words_with_nothing_near_them_are_left_as_written(mapper):
     assert mapper.map(prompt).text == prompt
     assert mapper.map("").text == ""
     assert mapper.map("  ...  ").text == "  ...  "
+
+
+def test_verbs_wordnet_puts_with_a_training_verb_become_it(mapper):
+    assert mapper.map("a red ball contracts at night").text == "a red ball shrinks at night"
+    assert mapper.map("a blue cube swelling over a sunset").text == (
+        "a blue cube growing over a sunset"
+    )
+    assert mapper.map("a green box hops on a white background").text == (
+        "a green box bounces on a white background"
+    )
+    wording = mapper.map("an orange ball remains motionless at dusk")
+    assert wording.text == "an orange ball rests at sunset"
+    assert ("remains motionless", "rests") in wording.changes
+
+
+def test_the_motion_verb_table_never_touches_training_words_or_colours(mapper):
+    from engine.demo_model.wording import _vocabulary, motion_words
+
+    verbs, still_words = motion_words()
+    assert len(verbs) > 500 and "motionless" in still_words
+    assert not set(verbs) & _vocabulary()["known"]
+    assert {motion for motion, _ in verbs.values()} <= set(cap.MOTIONS) - {"left", "right"}
+    # "dove" is a verb form WordNet knows (dive), but after an article it is no verb.
+    assert mapper.map("a dove grey ball dives").text == "a dove white ball falls"
