@@ -175,10 +175,32 @@ def _object_state(frames: np.ndarray, aspect: str, colour: str) -> np.ndarray:
     return D.track(clip, D.foreground(clip, PROFILES[aspect][bg]), colour)
 
 
+def _colour_steps(frames: np.ndarray, aspect: str, colour: str) -> tuple[np.ndarray, ...]:
+    """Per-step change (mean |RGB| in 0-255 units) of the mean colour of the object of
+    `colour` and of the background (everything not foreground); NaN where not seen."""
+    clip = D.to_float(frames)
+    bg = D.classify_background(clip, PROFILES[aspect])
+    fg = D.foreground(clip, PROFILES[aspect][bg])
+    near = D.classify_colours(clip.reshape(-1, 3)).reshape(fg.shape) == COLOURS.index(colour)
+    obj = fg & near
+    means = []
+    for mask in (obj, ~fg):
+        seen = mask.sum(axis=(1, 2)) >= 3
+        total = (clip * mask[..., None]).sum(axis=(1, 2)) / np.maximum(mask.sum(axis=(1, 2)), 1)[
+            :, None
+        ]
+        means.append(np.where(seen[:, None], total, np.nan))
+    return tuple(np.abs(np.diff(m, axis=0)).mean(-1) * 255 for m in means)
+
+
 def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
     """Generate 16 frames, continue from the last `context` with the same prompt, join, and
-    compare the change across the join with changes between frames inside the clips."""
+    compare the change across the join with changes between frames inside the clips: of
+    all pixels, of the main object's place (motion) and of the object's and background's
+    mean colours (colour continuity: unlike the pixel change, it does not count an object
+    drawn with a slightly different outline)."""
     join_diff, inside_diff, join_speed, inside_speed, same_colour = [], [], [], [], []
+    colour_steps = {"object": ([], []), "background": ([], [])}
     for i, item in enumerate(items):
         first = runner.clip(item["prompt"], item["aspect"], 200 + i)
         cond = {k: first[16 - context + k] for k in range(context)}
@@ -193,6 +215,14 @@ def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
         if not np.isnan(steps[15]):
             join_speed.append(float(steps[15]))
             inside_speed.append(float(np.nanmedian(np.delete(steps, 15))))
+        for name, change in zip(
+            colour_steps,
+            _colour_steps(joined.astype(np.uint8), item["aspect"], colour),
+            strict=True,
+        ):
+            if not np.isnan(change[15]):
+                colour_steps[name][0].append(float(change[15]))
+                colour_steps[name][1].append(float(np.nanmedian(np.delete(change, 15))))
         a = D.colour_shares(D.to_float(first), D.foreground(D.to_float(first)))
         b = D.colour_shares(D.to_float(cont[context:]), D.foreground(D.to_float(cont[context:])))
         same_colour.append(bool(a) and bool(b) and max(a, key=a.get) == max(b, key=b.get))
@@ -204,6 +234,13 @@ def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
         if inside_speed
         else None,
         "dominant_colour_same_after_join": _rate(same_colour),
+        **{
+            f"{name}_colour_{where}_change_median": round(float(np.median(values)), 2)
+            if values
+            else None
+            for name, pair in colour_steps.items()
+            for where, values in zip(("join", "inside"), pair, strict=True)
+        },
         "clips": len(items),
     }
 

@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import load_file
 
 from engine.adapters.base import SampleRequest, StepCallback, VideoModel
-from engine.demo_model import flow, layout
+from engine.demo_model import continuation, flow, layout
 from engine.demo_model import planner as plan
 from engine.demo_model.captions import canonical_caption
 from engine.demo_model.data import FPS, SIZES
@@ -45,6 +45,9 @@ MODEL_ID = "demo"
 DEFAULT_STEPS = 12
 DEFAULT_GUIDANCE = 3.0
 MAX_SECONDS = 4.0
+# An extension's first new frames fade from the look of the last known frame to the
+# denoiser's own over this many frames (continuation.py says why).
+SEAM_FRAMES = 4
 
 NOTES = (
     "Toy model trained by this project (on CPU, then 10 minutes on a GPU): one or two simple "
@@ -106,6 +109,28 @@ def _to_unit(frames: np.ndarray) -> torch.Tensor:
     """uint8 (..., H, W, 3) -> float (..., 3, H, W) in [-1, 1]."""
     x = torch.from_numpy(np.ascontiguousarray(frames)).float() / 127.5 - 1.0
     return x.movedim(-1, -3)
+
+
+def _leading_known(request: SampleRequest) -> int:
+    """How many frames from the first are given: 2 or more is an extension."""
+    known = 0
+    while known in request.cond_frames:
+        known += 1
+    return known
+
+
+def _blend_seam(clip: torch.Tensor, last_known: np.ndarray, known: int) -> torch.Tensor:
+    """An extension's first SEAM_FRAMES new frames blended with themselves redrawn in the
+    look of the last known frame (continuation.py), from mostly redrawn to mostly new."""
+    count = min(SEAM_FRAMES, clip.shape[0] - known)
+    if count <= 0:
+        return clip
+    new = clip[known : known + count]
+    redrawn = _to_unit(continuation.draft(last_known, _to_uint8(new)))
+    weights = torch.tensor([(count - j) / (count + 1) for j in range(count)]).view(-1, 1, 1, 1)
+    out = clip.clone()
+    out[known : known + count] = weights * redrawn + (1 - weights) * new
+    return out
 
 
 def _to_uint8(x: torch.Tensor) -> np.ndarray:
@@ -204,7 +229,7 @@ class DemoModel(VideoModel):
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
         planned = self._plan(request, text, gen)
-        return flow.sample(
+        clip = flow.sample(
             self.net,
             (n, 3, h, w),
             text,
@@ -219,6 +244,10 @@ class DemoModel(VideoModel):
             on_step=on_step,
             layout=planned,
         )
+        known = _leading_known(request)
+        if init is None and known >= 2:  # an extension
+            clip = _blend_seam(clip, request.cond_frames[known - 1], known)
+        return clip
 
     def _plan(self, request: SampleRequest, text, gen: torch.Generator) -> torch.Tensor | None:
         """The denoiser's layout input (layout.py), or None when this model takes none.
@@ -253,9 +282,7 @@ class DemoModel(VideoModel):
         if request.cond_frames:
             if 0 not in request.cond_frames:
                 return None
-            known = 0
-            while known in request.cond_frames:
-                known += 1
+            known = _leading_known(request)
             if known >= 2:  # an extension: continue the tracks the known frames show
                 clip = np.stack([request.cond_frames[i] for i in range(known)])
                 seen, present = layout.objects_in_clip(clip)

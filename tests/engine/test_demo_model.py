@@ -275,6 +275,30 @@ def test_benchmark_detectors_read_true_renders():
     assert all(v / n >= 0.85 for v in hits.values()), hits
 
 
+def test_benchmark_colour_continuity_sees_a_colour_jump_and_not_a_move():
+    import importlib
+
+    bench = importlib.import_module("bench.demo_quality")
+    scene = {
+        "background": "plain",
+        "bg_colour": "white",
+        "pan": "none",
+        "texture_seed": 0,
+        "objects": [
+            {"colour": "red", "shape": "ball", "motion": "right", "x": 0.3, "y": 0.5,
+             "size": 0.16, "speed": 0.8, "phase": 0.0, "jitter": [0.0, 0.0, 0.0]}
+        ],
+    }  # fmt: skip
+    frames = (render(scene, *SIZES["16:9"], 16)[0] * 255).round().astype(np.uint8)
+    obj, background = bench._colour_steps(frames, "16:9", "red")
+    assert np.nanmax(obj) < 3 and np.nanmax(background) < 3  # a move is no colour change
+    darker = frames.copy()
+    darker[9:] = (darker[9:] * 0.8).astype(np.uint8)  # everything 20% darker from frame 9
+    obj, background = bench._colour_steps(darker, "16:9", "red")
+    assert obj[8] > 10 and background[8] > 10
+    assert np.nanmedian(np.delete(obj, 8)) < 3
+
+
 # --- network ------------------------------------------------------------------------------
 
 
@@ -449,6 +473,30 @@ def test_an_extension_continues_the_known_frames_at_their_speed(tiny_model, monk
     assert abs(xs[0] - seen[0, 8, 0]) < 0.03 and steps[:3].mean() > 0.005
     # After the known frames the disc goes on at the speed it had in them.
     assert abs(steps[3:].mean() - steps[:3].mean()) < 0.3 * steps[:3].mean()
+
+
+def test_an_extension_fades_from_the_known_look_to_the_new_frames(tiny_model, monkeypatch):
+    from engine.demo_model import flow
+
+    source = _one_ball_clip()
+    known = {k: source[8 + k] for k in range(4)}
+    # What the denoiser draws: the known frames, then the clip on a darker background.
+    drawn = source[8:].astype(np.int16)
+    drawn[4:][np.all(drawn[4:] == drawn[4:, :1, :1], axis=-1)] -= 40
+    drawn = np.clip(drawn, 0, 255).astype(np.uint8)
+    monkeypatch.setattr(flow, "sample", lambda *a, **kw: demo._to_unit(drawn))
+    out = tiny_model.decode(tiny_model.sample(_request(num_frames=8, cond_frames=known), _noop))
+    corner = out[:, 0, 0].astype(int).sum(-1)  # a background pixel, frame by frame
+    seam = demo.SEAM_FRAMES
+    assert np.array_equal(out[:4], source[8:12])  # the known frames as given
+    assert np.array_equal(out[4 + seam :], drawn[4 + seam :])  # after the seam as drawn
+    steps = -np.diff(corner[3 : 4 + seam + 1])
+    assert np.all(steps > 0) and steps.max() < 0.5 * (corner[3] - corner[-1])  # gradually
+    # Image-to-video (one known frame) is not an extension: nothing is blended.
+    image = tiny_model.decode(
+        tiny_model.sample(_request(num_frames=8, cond_frames={0: source[8]}), _noop)
+    )
+    assert np.array_equal(image, drawn)
 
 
 def test_the_denoiser_gets_the_prompt_in_training_words_and_the_reading_is_logged(
