@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -177,20 +178,26 @@ def _object_state(frames: np.ndarray, aspect: str, colour: str) -> np.ndarray:
 
 def _colour_steps(frames: np.ndarray, aspect: str, colour: str) -> tuple[np.ndarray, ...]:
     """Per-step change (mean |RGB| in 0-255 units) of the mean colour of the object of
-    `colour` and of the background (everything not foreground); NaN where not seen."""
+    `colour`, and of the background over the pixels that are background in both frames
+    (one pixel clear of any object: a background mean over each frame's own background
+    moves with the objects' outlines, which the pixel change and object step measure);
+    NaN where not seen."""
     clip = D.to_float(frames)
     bg = D.classify_background(clip, PROFILES[aspect])
     fg = D.foreground(clip, PROFILES[aspect][bg])
     near = D.classify_colours(clip.reshape(-1, 3)).reshape(fg.shape) == COLOURS.index(colour)
     obj = fg & near
-    means = []
-    for mask in (obj, ~fg):
-        seen = mask.sum(axis=(1, 2)) >= 3
-        total = (clip * mask[..., None]).sum(axis=(1, 2)) / np.maximum(mask.sum(axis=(1, 2)), 1)[
-            :, None
-        ]
-        means.append(np.where(seen[:, None], total, np.nan))
-    return tuple(np.abs(np.diff(m, axis=0)).mean(-1) * 255 for m in means)
+    seen = obj.sum(axis=(1, 2)) >= 3
+    means = (clip * obj[..., None]).sum(axis=(1, 2)) / np.maximum(obj.sum(axis=(1, 2)), 1)[:, None]
+    object_steps = np.abs(np.diff(np.where(seen[:, None], means, np.nan), axis=0)).mean(-1)
+    clear = ~np.stack([ndimage.binary_dilation(f) for f in fg])
+    background_steps = np.full(len(clip) - 1, np.nan)
+    for t in range(len(clip) - 1):
+        both = clear[t] & clear[t + 1]
+        if both.sum() >= 16:
+            step = clip[t + 1][both].mean(axis=0) - clip[t][both].mean(axis=0)
+            background_steps[t] = np.abs(step).mean()
+    return object_steps * 255, background_steps * 255
 
 
 def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
@@ -355,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--guidance", type=float, default=None)
     p.add_argument("--i2v", type=int, default=20, help="image-to-video clips")
-    p.add_argument("--extend", type=int, default=12, help="extend pairs")
+    p.add_argument("--extend", type=int, default=24, help="extend pairs")
     p.add_argument("--remix", type=int, default=20, help="remix pairs")
     p.add_argument("--strength", type=float, default=0.85)
     p.add_argument("--upscale", type=int, default=30, help="frames for the upscale check")

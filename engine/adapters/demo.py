@@ -47,7 +47,7 @@ DEFAULT_GUIDANCE = 3.0
 MAX_SECONDS = 4.0
 # An extension's first new frames fade from the look of the last known frame to the
 # denoiser's own over this many frames (continuation.py says why).
-SEAM_FRAMES = 4
+SEAM_FRAMES = 6
 
 NOTES = (
     "Toy model trained by this project (on CPU, then 10 minutes on a GPU): one or two simple "
@@ -122,15 +122,20 @@ def _leading_known(request: SampleRequest) -> int:
 
 def _blend_seam(clip: torch.Tensor, last_known: np.ndarray, known: int) -> torch.Tensor:
     """An extension's first SEAM_FRAMES new frames blended with themselves redrawn in the
-    look of the last known frame (continuation.py), from mostly redrawn to mostly new."""
+    look of the last known frame (continuation.py), from mostly redrawn to mostly new; the
+    redrawn objects are pulled towards their continued tracks by the same weights."""
     count = min(SEAM_FRAMES, clip.shape[0] - known)
     if count <= 0:
         return clip
     new = clip[known : known + count]
-    redrawn = _to_unit(continuation.draft(last_known, _to_uint8(new)))
-    weights = torch.tensor([(count - j) / (count + 1) for j in range(count)]).view(-1, 1, 1, 1)
+    weights = np.array([(count - j) / (count + 1) for j in range(count)], np.float32)
+    seen, present = layout.objects_in_clip(_to_uint8(clip[:known]))
+    tracks = layout.continued_tracks(seen, present, known + count)[:, known - 1 :]
+    pan = continuation.pan_speed(_to_uint8(clip[:known]))
+    redrawn = continuation.draft(last_known, _to_uint8(new), (tracks, present), weights, pan)
+    blend = torch.from_numpy(weights).view(-1, 1, 1, 1)
     out = clip.clone()
-    out[known : known + count] = weights * redrawn + (1 - weights) * new
+    out[known : known + count] = blend * _to_unit(redrawn) + (1 - blend) * new
     return out
 
 
