@@ -23,6 +23,8 @@ from scipy import ndimage
 from engine.demo_model import detect
 
 MIN_SHARE = 0.2  # a colour is an object when it holds this share of the foreground
+REACH = 1.5  # a cut-out belongs to a track starting within this many sizes of it
+MAX_PAN = 3  # pixels per frame; a camera pan in the demo domain moves about 1.4
 
 
 def draft(
@@ -77,10 +79,6 @@ def draft(
                 scale = scale + pull[j] * (grown - scale)
             _paste(canvas, sprite, tuple(centre), scale)
     return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
-
-
-REACH = 1.5  # a cut-out belongs to a track starting within this many sizes of it
-MAX_PAN = 3  # pixels per frame; a camera pan in the demo domain moves about 1.4
 
 
 def pan_speed(known: np.ndarray) -> float:
@@ -141,8 +139,8 @@ def _slot(plan, centre: tuple[float, float], width: int, height: int) -> int | N
 
 
 def _sprites(frame: np.ndarray, fg: np.ndarray) -> list[dict]:
-    """One cut-out per object colour (its largest blob): its pixels (with a one-pixel soft
-    edge), its alpha and its centroid in pixels."""
+    """One cut-out per object colour (its largest blob): its pixels with a one-pixel ring of
+    its own soft edge, its alpha, its mask, area and centroid in pixels."""
     shares = detect.colour_shares(frame[None], fg[None])
     names = detect.classify_colours(frame.reshape(-1, 3)).reshape(fg.shape)
     out = []

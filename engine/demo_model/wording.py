@@ -14,7 +14,7 @@ and the denoiser see a prompt:
   its embeddings put "amber", "golden" and "emerald" nearest to blue (measured: 4 of 8
   unseen colour words right at best).
 - a verb that WordNet puts with one of the training verbs (a synonym, or a kind of it:
-  "contracting" -> "shrinking", "hops" -> "bounces", "remains motionless" -> "stays still")
+  "contracting" -> "shrinking", "hops" -> "bounces", "remains motionless" -> "rests")
   becomes that motion's training verb; the table (motion_words.json) is built from the
   training verbs by tools/build_motion_words.py. MiniLM put "contracting" nearest to
   "moving to the right", and 8 of the 23 motion misses on the held-out prompts were it.
@@ -213,7 +213,7 @@ def _motion_phrase(motion: str, kind: str) -> str:
 def _motion_verbs(words, clause, replaced, taken, colour_at) -> list[bool]:
     """Replace unseen verbs WordNet knows as a motion ("contracting" -> "shrinking"); a
     "motionless"-like word after a "still" verb goes with it ("remains motionless" ->
-    "stays still"). A word after an article or before a colour is not a verb ("a dove
+    "rests"). A word after an article or before a colour is not a verb ("a dove
     grey ball"). Returns which words were replaced: no phrase match may take them."""
     verbs, still_words = motion_words()
     known = _vocabulary()["known"]
