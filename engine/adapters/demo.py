@@ -120,19 +120,31 @@ def _leading_known(request: SampleRequest) -> int:
     return known
 
 
-def _blend_seam(clip: torch.Tensor, last_known: np.ndarray, known: int) -> torch.Tensor:
+def _extension(request: SampleRequest) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """For an extension (the first 2 or more frames known, no remix source): how many
+    frames are known, and the tracks of the objects seen in them continued over the whole
+    clip at their speed, with their presence (layout.continued_tracks). Else None."""
+    known = _leading_known(request)
+    if known < 2 or request.init_video is not None:
+        return None
+    seen, present = layout.objects_in_clip(np.stack([request.cond_frames[i] for i in range(known)]))
+    return known, layout.continued_tracks(seen, present, request.num_frames), present
+
+
+def _blend_seam(clip: torch.Tensor, request: SampleRequest, extension: tuple) -> torch.Tensor:
     """An extension's first SEAM_FRAMES new frames blended with themselves redrawn in the
     look of the last known frame (continuation.py), from mostly redrawn to mostly new; the
     redrawn objects are pulled towards their continued tracks by the same weights."""
+    known, tracks, present = extension
     count = min(SEAM_FRAMES, clip.shape[0] - known)
     if count <= 0:
         return clip
     new = clip[known : known + count]
     weights = np.array([(count - j) / (count + 1) for j in range(count)], np.float32)
-    seen, present = layout.objects_in_clip(_to_uint8(clip[:known]))
-    tracks = layout.continued_tracks(seen, present, known + count)[:, known - 1 :]
+    plan = (tracks[:, known - 1 : known + count], present)
     pan = continuation.pan_speed(_to_uint8(clip[:known]))
-    redrawn = continuation.draft(last_known, _to_uint8(new), (tracks, present), weights, pan)
+    last = request.cond_frames[known - 1]
+    redrawn = continuation.draft(last, _to_uint8(new), plan, weights, pan)
     blend = torch.from_numpy(weights).view(-1, 1, 1, 1)
     out = clip.clone()
     out[known : known + count] = blend * _to_unit(redrawn) + (1 - blend) * new
@@ -234,7 +246,8 @@ class DemoModel(VideoModel):
             known_mask[index] = 1.0
         init = None if request.init_video is None else _to_unit(request.init_video)
         gen = torch.Generator(device="cpu").manual_seed(int(request.seed))
-        planned = self._plan(request, text, gen)
+        extension = _extension(request)
+        planned = self._plan(request, text, gen, extension)
         clip = flow.sample(
             self.net,
             (n, 3, h, w),
@@ -250,12 +263,13 @@ class DemoModel(VideoModel):
             on_step=on_step,
             layout=planned,
         )
-        known = _leading_known(request)
-        if init is None and known >= 2:  # an extension
-            clip = _blend_seam(clip, request.cond_frames[known - 1], known)
+        if extension is not None:
+            clip = _blend_seam(clip, request, extension)
         return clip
 
-    def _plan(self, request: SampleRequest, text, gen: torch.Generator) -> torch.Tensor | None:
+    def _plan(
+        self, request: SampleRequest, text, gen: torch.Generator, extension: tuple | None
+    ) -> torch.Tensor | None:
         """The denoiser's layout input (layout.py), or None when this model takes none.
 
         The scene reader (planner.py) reads the prompt; the engine log records the reading in
@@ -273,10 +287,14 @@ class DemoModel(VideoModel):
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
         reading = plan.read(self.planner, text, rng)[0]
         log.info("demo model reads %r as %r", request.prompt, canonical_caption(reading))
-        return self._layout(request, reading, rng)
+        return self._layout(request, reading, rng, extension)
 
     def _layout(
-        self, request: SampleRequest, reading: dict, rng: np.random.Generator
+        self,
+        request: SampleRequest,
+        reading: dict,
+        rng: np.random.Generator,
+        extension: tuple | None,
     ) -> torch.Tensor | None:
         n, h, w = request.num_frames, request.height, request.width
         if request.init_video is not None:
@@ -284,18 +302,15 @@ class DemoModel(VideoModel):
             if not present.any():
                 return None
             return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
+        if extension is not None:  # continue the tracks the known frames show
+            _, tracks, present = extension
+            if not present.any():
+                return None
+            return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
         starts = None
         if request.cond_frames:
             if 0 not in request.cond_frames:
                 return None
-            known = _leading_known(request)
-            if known >= 2:  # an extension: continue the tracks the known frames show
-                clip = np.stack([request.cond_frames[i] for i in range(known)])
-                seen, present = layout.objects_in_clip(clip)
-                if not present.any():
-                    return None
-                tracks = layout.continued_tracks(seen, present, n)
-                return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
             seen, present = layout.objects_in_clip(request.cond_frames[0][None])
             starts = [tuple(seen[slot, 0]) for slot in range(layout.SLOTS) if present[slot]]
             if not starts:
