@@ -170,21 +170,23 @@ def image_to_video(runner: Runner, items: list[dict]) -> dict:
     }
 
 
-def _object_state(frames: np.ndarray, aspect: str, colour: str) -> np.ndarray:
+def _foreground(frames: np.ndarray, aspect: str) -> tuple[np.ndarray, np.ndarray]:
+    """The clip as float and its foreground, against its classified background."""
     clip = D.to_float(frames)
     bg = D.classify_background(clip, PROFILES[aspect])
-    return D.track(clip, D.foreground(clip, PROFILES[aspect][bg]), colour)
+    return clip, D.foreground(clip, PROFILES[aspect][bg])
 
 
-def _colour_steps(frames: np.ndarray, aspect: str, colour: str) -> tuple[np.ndarray, ...]:
+def _object_state(frames: np.ndarray, aspect: str, colour: str) -> np.ndarray:
+    return D.track(*_foreground(frames, aspect), colour)
+
+
+def _colour_steps(clip: np.ndarray, fg: np.ndarray, colour: str) -> tuple[np.ndarray, ...]:
     """Per-step change (mean |RGB| in 0-255 units) of the mean colour of the object of
     `colour`, and of the background over the pixels that are background in both frames
     (one pixel clear of any object: a background mean over each frame's own background
     moves with the objects' outlines, which the pixel change and object step measure);
-    NaN where not seen."""
-    clip = D.to_float(frames)
-    bg = D.classify_background(clip, PROFILES[aspect])
-    fg = D.foreground(clip, PROFILES[aspect][bg])
+    NaN where not seen. `clip` and `fg` as _foreground gives them."""
     near = D.classify_colours(clip.reshape(-1, 3)).reshape(fg.shape) == COLOURS.index(colour)
     obj = fg & near
     seen = obj.sum(axis=(1, 2)) >= 3
@@ -217,14 +219,15 @@ def extend(runner: Runner, items: list[dict], context: int = 4) -> dict:
         join_diff.append(diffs[15])
         inside_diff.append(float(np.median(np.delete(diffs, 15))))
         colour = item["scene"]["objects"][0]["colour"]
-        track = _object_state(joined.astype(np.uint8), item["aspect"], colour)
+        clip, fg = _foreground(joined.astype(np.uint8), item["aspect"])
+        track = D.track(clip, fg, colour)
         steps = np.linalg.norm(np.diff(track[:, :2], axis=0), axis=1)
         if not np.isnan(steps[15]):
             join_speed.append(float(steps[15]))
             inside_speed.append(float(np.nanmedian(np.delete(steps, 15))))
         for name, change in zip(
             colour_steps,
-            _colour_steps(joined.astype(np.uint8), item["aspect"], colour),
+            _colour_steps(clip, fg, colour),
             strict=True,
         ):
             if not np.isnan(change[15]):

@@ -93,7 +93,7 @@ def re_lemma(word: str) -> str:
 
 def motion_of(senses: list[str], data, seed_synsets: dict[str, str]) -> str | None:
     for rank, offset in enumerate(senses):
-        lemmas, hypernyms = data[offset]
+        _, hypernyms = data[offset]
         found = {seed_synsets[offset]} if offset in seed_synsets else set()
         if rank < HYPERNYM_MAX_RANK:
             found |= {seed_synsets[h] for h in hypernyms if h in seed_synsets}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -112,39 +113,42 @@ def _to_unit(frames: np.ndarray) -> torch.Tensor:
     return x.movedim(-1, -3)
 
 
-def _leading_known(request: SampleRequest) -> int:
-    """How many frames from the first are given: 2 or more is an extension."""
-    known = 0
-    while known in request.cond_frames:
-        known += 1
-    return known
+@dataclass
+class Extension:
+    """An extension request (the first 2 or more frames known, no remix source): the known
+    frames, uint8 (k, H, W, 3), and the tracks of the objects seen in them continued over
+    the whole clip at their speed, with their presence (layout.continued_tracks)."""
+
+    known: np.ndarray
+    tracks: np.ndarray
+    present: np.ndarray
 
 
-def _extension(request: SampleRequest) -> tuple[int, np.ndarray, np.ndarray] | None:
-    """For an extension (the first 2 or more frames known, no remix source): how many
-    frames are known, and the tracks of the objects seen in them continued over the whole
-    clip at their speed, with their presence (layout.continued_tracks). Else None."""
-    known = _leading_known(request)
-    if known < 2 or request.init_video is not None:
+def _extension(request: SampleRequest) -> Extension | None:
+    """The request's Extension, or None when it is not one."""
+    count = 0
+    while count in request.cond_frames:
+        count += 1
+    if count < 2 or request.init_video is not None:
         return None
-    seen, present = layout.objects_in_clip(np.stack([request.cond_frames[i] for i in range(known)]))
-    return known, layout.continued_tracks(seen, present, request.num_frames), present
+    known = np.stack([request.cond_frames[i] for i in range(count)])
+    seen, present = layout.objects_in_clip(known)
+    return Extension(known, layout.continued_tracks(seen, present, request.num_frames), present)
 
 
-def _blend_seam(clip: torch.Tensor, request: SampleRequest, extension: tuple) -> torch.Tensor:
+def _blend_seam(clip: torch.Tensor, extension: Extension) -> torch.Tensor:
     """An extension's first SEAM_FRAMES new frames blended with themselves redrawn in the
     look of the last known frame (continuation.py), from mostly redrawn to mostly new; the
     redrawn objects are pulled towards their continued tracks by the same weights."""
-    known, tracks, present = extension
+    known = len(extension.known)
     count = min(SEAM_FRAMES, clip.shape[0] - known)
     if count <= 0:
         return clip
     new = clip[known : known + count]
     weights = np.array([(count - j) / (count + 1) for j in range(count)], np.float32)
-    plan = (tracks[:, known - 1 : known + count], present)
-    pan = continuation.pan_speed(_to_uint8(clip[:known]))
-    last = request.cond_frames[known - 1]
-    redrawn = continuation.draft(last, _to_uint8(new), plan, weights, pan)
+    plan = (extension.tracks[:, known - 1 : known + count], extension.present)
+    pan = continuation.pan_speed(extension.known)
+    redrawn = continuation.draft(extension.known[-1], _to_uint8(new), plan, weights, pan)
     blend = torch.from_numpy(weights).view(-1, 1, 1, 1)
     out = clip.clone()
     out[known : known + count] = blend * _to_unit(redrawn) + (1 - blend) * new
@@ -264,11 +268,11 @@ class DemoModel(VideoModel):
             layout=planned,
         )
         if extension is not None:
-            clip = _blend_seam(clip, request, extension)
+            clip = _blend_seam(clip, extension)
         return clip
 
     def _plan(
-        self, request: SampleRequest, text, gen: torch.Generator, extension: tuple | None
+        self, request: SampleRequest, text, gen: torch.Generator, extension: Extension | None
     ) -> torch.Tensor | None:
         """The denoiser's layout input (layout.py), or None when this model takes none.
 
@@ -294,7 +298,7 @@ class DemoModel(VideoModel):
         request: SampleRequest,
         reading: dict,
         rng: np.random.Generator,
-        extension: tuple | None,
+        extension: Extension | None,
     ) -> torch.Tensor | None:
         n, h, w = request.num_frames, request.height, request.width
         if request.init_video is not None:
@@ -303,10 +307,10 @@ class DemoModel(VideoModel):
                 return None
             return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
         if extension is not None:  # continue the tracks the known frames show
-            _, tracks, present = extension
-            if not present.any():
+            if not extension.present.any():
                 return None
-            return torch.from_numpy(layout.layout_maps(tracks, present, w, h))
+            maps = layout.layout_maps(extension.tracks, extension.present, w, h)
+            return torch.from_numpy(maps)
         starts = None
         if request.cond_frames:
             if 0 not in request.cond_frames:

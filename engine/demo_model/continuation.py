@@ -52,8 +52,11 @@ def draft(
     source = detect.to_float(last[None])[0]
     source_fg = detect.foreground(source[None])[0]
     sprites = _sprites(source, source_fg)
-    if plan is not None:  # only what the tracks know as objects
-        sprites = [s for s in sprites if _slot(plan, s["centre"], width, height) is not None]
+    if plan is not None:  # only what the tracks know as objects, each with its track
+        for sprite in sprites:
+            sprite["slot"] = _slot(plan, sprite["centre"], width, height)
+        sprites = [s for s in sprites if s["slot"] is not None]
+    known_colours = {s["colour"] for s in sprites}
     frames = detect.to_float(generated)
     out = frames.copy()
     for j, (frame, canvas) in enumerate(zip(frames, out, strict=True)):
@@ -63,16 +66,15 @@ def draft(
         # What the new frame draws on its own: objects the known frame does not have.
         own = np.zeros_like(source_fg)
         for colour, there in found.items():
-            if colour not in {s["colour"] for s in sprites}:
+            if colour not in known_colours:
                 own |= there["mask"]
         keep = ndimage.binary_dilation(source_fg | own, iterations=1) | unknown
         canvas[~keep] = background[~keep]
         for sprite, there in matched:
             centre = np.array(there["centre"])
             scale = float(np.sqrt(there["area"] / sprite["area"]))
-            slot = _slot(plan, sprite["centre"], width, height)
-            if slot is not None and pull is not None:
-                tracks = plan[0][slot]
+            if plan is not None and pull is not None:
+                tracks = plan[0][sprite["slot"]]
                 on_track = tracks[1 + j, :2] * (width, height)
                 grown = float(tracks[1 + j, 2] / max(tracks[0, 2], 1e-3))
                 centre = centre + pull[j] * (on_track - centre)
@@ -125,8 +127,6 @@ def _scrolled(
 def _slot(plan, centre: tuple[float, float], width: int, height: int) -> int | None:
     """The present track that starts nearest to `centre` (pixels), or None without one
     within REACH times its size."""
-    if plan is None:
-        return None
     tracks, present = plan
     slots = [k for k in range(len(present)) if present[k] > 0.5]
     if not slots:

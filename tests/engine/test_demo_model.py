@@ -291,11 +291,11 @@ def test_benchmark_colour_continuity_sees_a_colour_jump_and_not_a_move():
         ],
     }  # fmt: skip
     frames = (render(scene, *SIZES["16:9"], 16)[0] * 255).round().astype(np.uint8)
-    obj, background = bench._colour_steps(frames, "16:9", "red")
+    obj, background = bench._colour_steps(*bench._foreground(frames, "16:9"), "red")
     assert np.nanmax(obj) < 3 and np.nanmax(background) < 3  # a move is no colour change
     darker = frames.copy()
     darker[9:] = (darker[9:] * 0.8).astype(np.uint8)  # everything 20% darker from frame 9
-    obj, background = bench._colour_steps(darker, "16:9", "red")
+    obj, background = bench._colour_steps(*bench._foreground(darker, "16:9"), "red")
     assert obj[8] > 10 and background[8] > 10
     assert np.nanmedian(np.delete(obj, 8)) < 3
 
